@@ -1,0 +1,47 @@
+// Configuration is read once from the environment and validated; the process refuses to start on bad
+// values and says which variable is wrong.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveMs = z.coerce.number().int().positive();
+
+const configSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  OSGP_DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_DEV_SERVER_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  OSLP_LISTENER_HOST: z.string().default('127.0.0.1'),
+  OSLP_LISTENER_PORT: port.default(12122),
+  OSLP_PLATFORM_KEY_FILE: z.string().optional(),
+  OSLP_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
+  OSLP_RESPONSE_TIMEOUT_MS: positiveMs.default(30_000),
+  DEVICE_COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type PlatformConfig = z.infer<typeof configSchema> & {
+  /** Absolute data directory of the embedded defaults (database, Temporal history, platform keys). */
+  dataDir: string;
+  oslpPlatformKeyFile: string;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const dataDir = path.resolve(parsed.data.OSGP_DATA_DIR);
+  return {
+    ...parsed.data,
+    dataDir,
+    oslpPlatformKeyFile: parsed.data.OSLP_PLATFORM_KEY_FILE ?? path.join(dataDir, 'keys', 'oslp-platform.pem'),
+  };
+}

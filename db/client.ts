@@ -1,0 +1,69 @@
+// Opens the platform database: PostgreSQL when DATABASE_URL is given, otherwise an embedded PGlite
+// (PostgreSQL compiled to WASM, in this process) under the data directory. Both are reached through Prisma
+// driver adapters, so no Prisma engine binary is needed at run time.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { Client as PgClient } from 'pg';
+import { PrismaClient } from '../generated/prisma/client';
+
+export type { PrismaClient, Prisma } from '../generated/prisma/client';
+
+export interface Database {
+  prisma: PrismaClient;
+  /** Runs a script of several SQL statements (migrations). */
+  execScript(sql: string): Promise<void>;
+  /** Human-readable location, for start-up messages; never contains a password. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url?: string;
+  /** Where the embedded database keeps its files when no URL is given. */
+  embeddedDir: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openEmbedded(options.embeddedDir);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  const parsed = new URL(url);
+  return {
+    prisma,
+    description: `postgresql://${parsed.host}${parsed.pathname}`,
+    async execScript(sql) {
+      // The simple query protocol runs several statements at once, which Prisma's raw queries do not.
+      const client = new PgClient({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openEmbedded(dir: string): Promise<Database> {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const pglite = await PGlite.create(dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    description: `embedded PGlite at ${dir}`,
+    execScript: async (sql) => {
+      await pglite.exec(sql);
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
