@@ -1,0 +1,11 @@
+// One error type for everything a handler refuses: it carries the HTTP status and a stable code.
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 503,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

@@ -1,0 +1,138 @@
+// The HTTP API: ts-rest contracts served by Express. Exported without `listen` so tests drive it in-process.
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { createExpressEndpoints, initServer, type RequestValidationError } from '@ts-rest/express';
+import type { ZodError } from 'zod';
+import { MetricsRegistry } from '../common/metrics';
+import { findOrganisationByApiKey } from './api-keys';
+import { platformContract } from './contract';
+import type { ApiDeps } from './context';
+import type { ErrorResponse } from './contracts/common';
+import { ApiError } from './errors';
+import { adminHandlers } from './handlers/admin';
+import { coreHandlers } from './handlers/core';
+import { publicLightingHandlers } from './handlers/public-lighting';
+import { requestsHandlers } from './handlers/requests';
+import { buildOpenApiDocument } from './openapi';
+
+export interface AppOptions {
+  /** Validate responses against the contract too (on in tests). */
+  responseValidation?: boolean;
+  metrics?: MetricsRegistry;
+}
+
+export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Express {
+  const app = express();
+  const metrics = options.metrics ?? new MetricsRegistry();
+  const httpRequests = metrics.counter('osgp_http_requests_total', 'HTTP requests by route and status');
+  const openApi = buildOpenApiDocument();
+
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    res.on('finish', () => httpRequests.inc({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    next();
+  });
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/health', async (_req, res) => {
+    const checks = await Promise.all([
+      probe(() => deps.prisma.$queryRawUnsafe('SELECT 1')),
+      probe(() => deps.temporal.workflowService.getSystemInfo({})),
+    ]);
+    const [database, temporal] = checks;
+    const healthy = checks.every((c) => c === 'ok');
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', database, temporal });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(metrics.render());
+  });
+
+  app.use('/v1', authenticate(deps));
+
+  const s = initServer();
+  const router = s.router(platformContract, {
+    admin: adminHandlers(deps),
+    core: coreHandlers(deps),
+    publicLighting: publicLightingHandlers(deps),
+    requests: requestsHandlers(deps),
+  });
+  createExpressEndpoints(platformContract, router, app, {
+    responseValidation: options.responseValidation ?? false,
+    requestValidationErrorHandler: (error: RequestValidationError, _req, res) => {
+      res.status(400).json(validationFailure(error));
+    },
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'NOT_FOUND', message: 'No such route' } satisfies ErrorResponse);
+  });
+  app.use(errorHandler(deps));
+  return app;
+}
+
+function routeOf(req: express.Request): string {
+  const route = (req as express.Request & { tsRestRoute?: { path: string } }).tsRestRoute;
+  return route?.path ?? (req.path.startsWith('/v1') ? 'unmatched' : req.path);
+}
+
+async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+  try {
+    await check();
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  }
+}
+
+function authenticate({ prisma }: ApiDeps): RequestHandler {
+  return (req, res, next) => {
+    const header = req.header('authorization') ?? '';
+    const [scheme, key] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !key) {
+      res.status(401).json({ error: 'UNAUTHENTICATED', message: 'Send an API key: Authorization: Bearer <key>' });
+      return;
+    }
+    findOrganisationByApiKey(prisma, key).then((organisation) => {
+      if (!organisation) {
+        res.status(401).json({ error: 'UNAUTHENTICATED', message: 'Unknown or revoked API key' });
+        return;
+      }
+      res.locals.organisation = organisation;
+      next();
+    }, next);
+  };
+}
+
+function validationFailure(error: RequestValidationError): ErrorResponse {
+  const parts: Array<[string, ZodError | null]> = [
+    ['path', error.pathParams],
+    ['header', error.headers],
+    ['query', error.query],
+    ['body', error.body],
+  ];
+  const issues = parts.flatMap(([where, zodError]) =>
+    (zodError?.issues ?? []).map((issue) => ({ field: [where, ...issue.path].join('.'), message: issue.message })),
+  );
+  const summary = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  return { error: 'VALIDATION_FAILED', message: `Invalid request: ${summary}`, issues };
+}
+
+function errorHandler({ logger }: ApiDeps): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (error instanceof ApiError) {
+      res.status(error.status).json({ error: error.code, message: error.message } satisfies ErrorResponse);
+      return;
+    }
+    // express.json() reports a body it cannot parse with a status of 400 or 413.
+    const status = (error as { status?: number }).status;
+    if (status === 400 || status === 413) {
+      const message = status === 413 ? 'Request body is too large' : 'Request body is not valid JSON';
+      res.status(status).json({ error: 'VALIDATION_FAILED', message, issues: [{ field: 'body', message }] });
+      return;
+    }
+    logger.error('unhandled error', { method: req.method, path: req.path, error, stack: (error as Error)?.stack });
+    res.status(500).json({ error: 'INTERNAL', message: 'Internal error; it has been logged' } satisfies ErrorResponse);
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The device request fan-out on the time-skipping test server: retries with backoff until a slow device
+ * answers, permanent failures end a device as NOT_OK with its reason without retry, exhausted retries are
+ * recorded with their attempt count, and the progress query reports the request while it runs.
+ * The adapter and core activities here are in-memory stand-ins: this file tests the workflow's logic; the
+ * real adapter is proven in test/integration.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { timeSkippingServerOptions } from '../../common/temporal-binaries';
+import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
+import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+import type { DeviceRequestOptions, RequestProgress, RequestSummary } from '../../workflows/common/device-request';
+import { workflowsPath } from '../../worker/core-worker';
+
+jest.setTimeout(120_000);
+
+const logger = new DefaultLogger('WARN');
+try {
+  Runtime.install({ logger });
+} catch {
+  // A Runtime already exists in this process.
+}
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: timeSkippingServerOptions() }),
+    bundleWorkflowCode({ workflowsPath, logger }),
+  ]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const options: DeviceRequestOptions = { attemptTimeoutMs: 30_000, maxAttempts: 4, maxConcurrency: 10 };
+
+type DeviceBehaviour = (attempt: number) => Promise<DeviceCommandOutcome>;
+
+/** Runs setLightWorkflow with a core queue and an adapter-oslp queue of this test's own. */
+async function runSetLight(
+  behaviours: Record<string, DeviceBehaviour>,
+  during?: (workflowId: string) => Promise<void>,
+): Promise<{ summary: RequestSummary; results: Map<string, DeviceResultRecord>; completed: string | undefined; calls: Map<string, number> }> {
+  const suffix = randomUUID();
+  const results = new Map<string, DeviceResultRecord>();
+  const calls = new Map<string, number>();
+  let completed: string | undefined;
+  const core: RequestActivities = {
+    async recordDeviceResults({ results: batch }) {
+      for (const r of batch) results.set(r.deviceIdentification, r);
+    },
+    async completeRequest({ state }) {
+      completed = state;
+    },
+  };
+  const adapter = {
+    async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
+      calls.set(request.deviceIdentification, (calls.get(request.deviceIdentification) ?? 0) + 1);
+      return behaviours[request.deviceIdentification](Context.current().info.attempt);
+    },
+  };
+  // The workflow routes to `core` and `adapter-oslp`; a namespace-unique suffix is not possible for those
+  // fixed names, so each test run uses its own workers and waits for its own workflow only.
+  const coreWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'core',
+    workflowBundle,
+    activities: core,
+  });
+  const adapterWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'adapter-oslp', activities: adapter });
+  const workflowId = `test-${suffix}`;
+  const summary = await coreWorker.runUntil(
+    adapterWorker.runUntil(async () => {
+      const handle = await env.client.workflow.start('setLightWorkflow', {
+        taskQueue: 'core',
+        workflowId,
+        args: [
+          {
+            devices: Object.keys(behaviours).map((deviceIdentification) => ({ deviceIdentification, protocol: 'OSLP' })),
+            options,
+            lightValues: [{ index: 0, on: true }],
+          },
+        ],
+      });
+      if (during) await during(workflowId);
+      return (await handle.result()) as RequestSummary;
+    }),
+  );
+  return { summary, results, completed, calls };
+}
+
+const answers = (attempt: number): DeviceCommandOutcome => ({ response: { kind: 'setLight' }, attempt });
+const transient = (attempt: number) =>
+  ApplicationFailure.create({ type: 'CONNECT_FAILED', message: 'connection refused', details: [{ attempt }] });
+
+test('a slow device is retried with backoff until it answers, and its result counts the attempts', async () => {
+  const { summary, results, completed } = await runSetLight({
+    'SLOW-1': async (attempt) => {
+      if (attempt < 3) throw transient(attempt);
+      return answers(attempt);
+    },
+    'FAST-1': async (attempt) => answers(attempt),
+  });
+  expect(summary).toMatchObject({ state: 'OK', total: 2, done: 2, ok: 2, failed: 0 });
+  expect(completed).toBe('OK');
+  expect(results.get('SLOW-1')).toMatchObject({ result: 'OK', attempts: 3 });
+  expect(results.get('FAST-1')).toMatchObject({ result: 'OK', attempts: 1 });
+});
+
+test('a permanent failure ends the device NOT_OK with its reason, without retry, and the others still succeed', async () => {
+  const { summary, results, calls, completed } = await runSetLight({
+    'REJECTS-1': async (attempt) => {
+      throw ApplicationFailure.create({
+        type: 'DEVICE_REJECTED',
+        message: 'Device REJECTS-1 rejected the setLight command',
+        nonRetryable: true,
+        details: [{ attempt }],
+      });
+    },
+    'OK-1': async (attempt) => answers(attempt),
+  });
+  expect(summary).toMatchObject({ state: 'NOT_OK', total: 2, ok: 1, failed: 1 });
+  expect(completed).toBe('NOT_OK');
+  expect(calls.get('REJECTS-1')).toBe(1);
+  expect(results.get('REJECTS-1')).toMatchObject({
+    result: 'NOT_OK',
+    attempts: 1,
+    errorCode: 'DEVICE_REJECTED',
+    message: 'Device REJECTS-1 rejected the setLight command',
+  });
+});
+
+test('a device that never becomes reachable ends NOT_OK after the maximum attempts', async () => {
+  const { results, calls } = await runSetLight({
+    'DOWN-1': async (attempt) => {
+      throw transient(attempt);
+    },
+  });
+  expect(calls.get('DOWN-1')).toBe(options.maxAttempts);
+  expect(results.get('DOWN-1')).toMatchObject({ result: 'NOT_OK', attempts: options.maxAttempts, errorCode: 'CONNECT_FAILED' });
+});
+
+test('the progress query reports total, done and failed while devices are outstanding', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const seen: RequestProgress[] = [];
+  await runSetLight(
+    {
+      'A-1': async (attempt) => answers(attempt),
+      'B-1': async (attempt) => {
+        throw ApplicationFailure.create({ type: 'DEVICE_FAILURE', message: 'failure', nonRetryable: true, details: [{ attempt }] });
+      },
+      'HELD-1': async (attempt) => {
+        await held;
+        return answers(attempt);
+      },
+    },
+    async (workflowId) => {
+      const handle = env.client.workflow.getHandle(workflowId);
+      // Wait until the two quick devices are done, then read progress while HELD-1 is still outstanding.
+      for (let i = 0; i < 100; i++) {
+        const progress = await handle.query<RequestProgress>('progress');
+        if (progress.done === 2) {
+          seen.push(progress);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      release();
+    },
+  );
+  expect(seen).toEqual([{ total: 3, done: 2, ok: 1, failed: 1 }]);
+});

@@ -1,0 +1,186 @@
+// The shape every device request workflow shares: fan out one activity per device on the task queue of the
+// device's protocol adapter, with bounded concurrency; record each device's result as it arrives; report
+// progress through a query; close the request record with the overall state.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  adapterTaskQueue,
+  coreTaskQueue,
+  permanentFailureTypes,
+  type DeviceCommand,
+  type DeviceCommandOutcome,
+  type DeviceCommandRequest,
+  type DeviceFailureDetails,
+  type Protocol,
+} from '../../common/device-commands';
+import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+
+export interface DeviceTarget {
+  deviceIdentification: string;
+  protocol: Protocol;
+}
+
+export interface DeviceRequestOptions {
+  /** Upper bound of one attempt, connect and answer included; a cut-off attempt is retried after it. */
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+  /** Device commands in flight at once for this request. */
+  maxConcurrency: number;
+}
+
+export interface DeviceRequestInput {
+  devices: DeviceTarget[];
+  options: DeviceRequestOptions;
+}
+
+export interface RequestProgress {
+  total: number;
+  done: number;
+  ok: number;
+  failed: number;
+}
+
+export interface RequestSummary extends RequestProgress {
+  correlationUid: string;
+  state: 'OK' | 'NOT_OK';
+}
+
+export const progressQuery = defineQuery<RequestProgress>('progress');
+
+/** The activity every protocol adapter registers on its own task queue. */
+export interface AdapterActivities {
+  executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome>;
+}
+
+const core = proxyActivities<RequestActivities>({
+  taskQueue: coreTaskQueue,
+  startToCloseTimeout: '30 seconds',
+  // Database hiccups are transient: keep trying rather than lose a result.
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export async function runDeviceRequest(
+  input: DeviceRequestInput,
+  commandFor: (device: DeviceTarget) => DeviceCommand,
+): Promise<RequestSummary> {
+  const correlationUid = workflowInfo().workflowId;
+  const progress: RequestProgress = { total: input.devices.length, done: 0, ok: 0, failed: 0 };
+  setHandler(progressQuery, () => progress);
+
+  const recorder = createResultRecorder(correlationUid);
+  const adapters = new Map<Protocol, AdapterActivities>();
+  const adapterFor = (protocol: Protocol): AdapterActivities => {
+    let adapter = adapters.get(protocol);
+    if (!adapter) {
+      adapter = proxyActivities<AdapterActivities>({
+        taskQueue: adapterTaskQueue(protocol),
+        startToCloseTimeout: input.options.attemptTimeoutMs,
+        retry: {
+          initialInterval: '1 second',
+          backoffCoefficient: 2,
+          maximumInterval: '30 seconds',
+          maximumAttempts: input.options.maxAttempts,
+          nonRetryableErrorTypes: [...permanentFailureTypes],
+        },
+      });
+      adapters.set(protocol, adapter);
+    }
+    return adapter;
+  };
+
+  const runOne = async (device: DeviceTarget): Promise<void> => {
+    const result = await executeOnDevice(adapterFor(device.protocol), {
+      correlationUid,
+      deviceIdentification: device.deviceIdentification,
+      command: commandFor(device),
+    }, input.options.maxAttempts);
+    progress.done += 1;
+    if (result.result === 'OK') progress.ok += 1;
+    else progress.failed += 1;
+    recorder.add(result);
+  };
+
+  // A fixed number of lanes, each taking the next device: bounded concurrency without timers.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < input.devices.length) {
+      const device = input.devices[next++];
+      await runOne(device);
+    }
+  };
+  const laneCount = Math.max(1, Math.min(input.options.maxConcurrency, input.devices.length));
+  await Promise.all(Array.from({ length: laneCount }, lane));
+  await recorder.drain();
+
+  const state = progress.failed === 0 ? 'OK' : 'NOT_OK';
+  await core.completeRequest({ correlationUid, state });
+  return { correlationUid, state, ...progress };
+}
+
+async function executeOnDevice(
+  adapter: AdapterActivities,
+  request: DeviceCommandRequest,
+  maxAttempts: number,
+): Promise<DeviceResultRecord> {
+  try {
+    const outcome = await adapter.executeDeviceCommand(request);
+    return {
+      deviceIdentification: request.deviceIdentification,
+      result: 'OK',
+      attempts: outcome.attempt,
+      data: outcome.response,
+    };
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    return { deviceIdentification: request.deviceIdentification, result: 'NOT_OK', ...describeFailure(error, maxAttempts) };
+  }
+}
+
+function describeFailure(
+  failure: ActivityFailure,
+  maxAttempts: number,
+): { attempts: number; errorCode: string; message: string } {
+  const cause = failure.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as DeviceFailureDetails | undefined;
+    return {
+      attempts: details?.attempt ?? maxAttempts,
+      errorCode: cause.type ?? 'DEVICE_ERROR',
+      message: cause.message,
+    };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { attempts: maxAttempts, errorCode: 'TIMEOUT', message: `No answer within the attempt timeout (${cause.timeoutType})` };
+  }
+  return { attempts: maxAttempts, errorCode: 'DEVICE_ERROR', message: cause?.message ?? failure.message };
+}
+
+/** Writes results in batches as they come, one write at a time, so a large request makes few activities. */
+function createResultRecorder(correlationUid: string) {
+  let buffer: DeviceResultRecord[] = [];
+  let flushing: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    while (buffer.length > 0) {
+      const batch = buffer;
+      buffer = [];
+      await core.recordDeviceResults({ correlationUid, results: batch });
+    }
+    flushing = undefined;
+  };
+  return {
+    add(result: DeviceResultRecord): void {
+      buffer.push(result);
+      flushing ??= flush();
+    },
+    async drain(): Promise<void> {
+      while (flushing) await flushing;
+    },
+  };
+}
