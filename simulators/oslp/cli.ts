@@ -1,0 +1,93 @@
+/**
+ * Starts a fleet of simulated OSLP devices, registers them with the platform and writes what the
+ * platform needs to add them (identification, uid, public key, address) to a JSON file.
+ *
+ *   tsx simulators/oslp/cli.ts --devices 100 [--port 12122] [--host 127.0.0.1]
+ *       [--platform-host 127.0.0.1 --platform-port 12123] --platform-public-key platform.pub.pem
+ *       [--prefix SIM-] [--first 1] [--out devices.json]
+ *
+ * The list is written first, then registration is retried every 5 s until the platform (which must
+ * be given the devices from the list) has accepted every device. Without --platform-port it only serves.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp';
+import { startOslpSimulatorFleet, type OslpSimulatorFleet } from './fleet';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '1' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    'platform-host': { type: 'string', default: '127.0.0.1' },
+    'platform-port': { type: 'string' },
+    'platform-public-key': { type: 'string' },
+    prefix: { type: 'string', default: 'SIM-' },
+    first: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'devices.json' },
+  },
+});
+
+function nonNegativeInteger(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got "${text}"`);
+  return value;
+}
+
+function deviceList(fleet: OslpSimulatorFleet) {
+  return fleet.devices.map((device) => ({
+    identification: device.identification,
+    deviceUid: deviceUidToBase64(device.deviceUid),
+    publicKeyPem: device.publicKeyPem,
+    host: fleet.host,
+    port: fleet.port,
+    registered: device.state.registered,
+  }));
+}
+
+const REGISTRATION_RETRY_MS = 5_000;
+
+/** Retries the devices the platform refused (likely not added yet) until every device is registered. */
+async function registerUntilDone(fleet: OslpSimulatorFleet, onProgress: () => void): Promise<void> {
+  for (;;) {
+    const summary = await fleet.registerAll({ skipRegistered: true });
+    const pending = fleet.devices.filter((device) => !device.state.registered).length;
+    console.log(`registered ${summary.registered} more; ${pending} not registered yet`);
+    for (const failure of summary.failed.slice(0, 3)) console.log(`  ${failure.identification}: ${failure.error}`);
+    onProgress();
+    if (pending === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, REGISTRATION_RETRY_MS));
+  }
+}
+
+async function main(): Promise<void> {
+  const keyFile = values['platform-public-key'];
+  if (!keyFile) throw new Error('--platform-public-key FILE is required: devices verify every request with it');
+  const platformPort = values['platform-port'];
+  const fleet = await startOslpSimulatorFleet({
+    count: nonNegativeInteger('devices', values.devices),
+    host: values.host,
+    port: nonNegativeInteger('port', values.port),
+    platformPublicKey: publicKeyFromPem(fs.readFileSync(keyFile, 'utf8')),
+    platform: platformPort ? { host: values['platform-host'] ?? '127.0.0.1', port: nonNegativeInteger('platform-port', platformPort) } : undefined,
+    identificationPrefix: values.prefix,
+    firstDeviceNumber: nonNegativeInteger('first', values.first),
+  });
+  console.log(`${fleet.devices.length} simulated OSLP devices listening on ${fleet.host}:${fleet.port}`);
+  const out = values.out ?? 'devices.json';
+  const writeDeviceList = (): void => fs.writeFileSync(out, JSON.stringify(deviceList(fleet), null, 2));
+  // Written before registering: the platform only accepts registrations from devices it was given.
+  writeDeviceList();
+  console.log(`device list written to ${out}; Ctrl-C to stop`);
+  if (platformPort) void registerUntilDone(fleet, writeDeviceList);
+  const stop = (): void => {
+    void fleet.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});

@@ -1,0 +1,420 @@
+/**
+ * One simulated OSLP light controller (SSLD): its keys, uid, lights and sequence number.
+ *
+ * It does not own a socket. The fleet's server hands it each decoded request envelope and carries
+ * out the returned action (answer now, answer later, hang, or close). Device-initiated exchanges
+ * (register, sendEvent) open their own connection to the platform listener.
+ *
+ * Decisions, where OSLP leaves the device's behaviour open:
+ *  - A request whose platform signature does not verify is not answered: the connection is closed
+ *    (counted in `stats.badSignatures`, not in `received`). A forger learns nothing that way.
+ *  - A request whose sequence number is more than the window away from the stored number + 1 is
+ *    not answered either: the connection is closed (counted in `stats.outOfSequence`, recorded in
+ *    `received` with outcome 'out-of-sequence'). Before its first registration a device accepts any
+ *    number and adopts it.
+ *  - Requests the device does not implement are closed without answer (outcome 'unsupported').
+ */
+import { type KeyObject } from 'node:crypto';
+import net from 'node:net';
+import {
+  decodeEnvelope,
+  decodeMessage,
+  encodeEnvelope,
+  encodeMessage,
+  generateKeyPair,
+  isWithinWindow,
+  messageKind,
+  newestSequenceNumber,
+  nextSequenceNumber,
+  publicKeyToPem,
+  randomUint16,
+  sendRequest,
+  verifyEnvelope,
+  DEFAULT_SEQUENCE_WINDOW,
+  OSLP_ALL_LIGHTS_INDEX,
+  OSLP_MAX_LIGHT_INDEX,
+  OSLP_NOTIFICATION_BITS,
+  OSLP_RESPONSE_KIND,
+  OslpProtocolError,
+  isRequestKind,
+  type DecodedOslpEnvelope,
+  type EventNotification,
+  type LightValue,
+  type OslpLightType,
+  type OslpLinkType,
+  type OslpMessage,
+  type OslpMessageKind,
+  type OslpRequestKind,
+  type OslpStatus,
+} from '../../adapters/oslp';
+
+export type OslpMisbehaviour =
+  | { kind: 'normal' }
+  | { kind: 'never-answer' }
+  | { kind: 'answer-late'; delayMs: number }
+  | { kind: 'reject' }
+  | { kind: 'sign-wrongly' }
+  | { kind: 'drop-connection' }
+  /** Drops the connection for the next `times` requests, then behaves as `then` (default normal). */
+  | { kind: 'fail-times'; times: number; then?: OslpMisbehaviour };
+
+export interface SimulatedLight {
+  /** 1..6 */
+  index: number;
+  on: boolean;
+  /** 1..100, or null when never dimmed. */
+  dimValue: number | null;
+}
+
+export interface SimulatedDeviceState {
+  lights: SimulatedLight[];
+  /** Newest sequence number exchanged with the platform; null before the first registration. */
+  sequenceNumber: number | null;
+  sequenceWindow: number;
+  randomDevice: number | null;
+  randomPlatform: number | null;
+  registered: boolean;
+  eventNotificationMask: number;
+  lightType: OslpLightType;
+  linkType: OslpLinkType;
+}
+
+export type ReceivedOutcome = 'answered' | 'rejected' | 'ignored' | 'dropped' | 'out-of-sequence' | 'unsupported';
+
+export interface ReceivedCommand {
+  kind: OslpMessageKind;
+  sequenceNumber: number;
+  at: Date;
+  outcome: ReceivedOutcome;
+}
+
+/** What the fleet's connection does for one request. */
+export type DeviceAction =
+  | { kind: 'answer'; frame: Buffer; delayMs: number }
+  | { kind: 'hang' }
+  | { kind: 'close' };
+
+export interface PlatformEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface SimulatedDeviceOptions {
+  identification: string;
+  deviceUid: Buffer;
+  platformPublicKey: KeyObject;
+  /** Where register() and sendEvent() connect to. */
+  platform?: PlatformEndpoint;
+  /** IPv4 address announced in RegisterDevice. */
+  advertisedAddress: string;
+  connectTimeoutMs?: number;
+  responseTimeoutMs?: number;
+}
+
+const LIGHT_COUNT = OSLP_MAX_LIGHT_INDEX;
+const ALL_EVENTS_MASK = Object.values(OSLP_NOTIFICATION_BITS).reduce((mask, bit) => mask | bit, 0);
+const FIRMWARE_VERSION = 'R01';
+
+export class SimulatedOslpDevice {
+  readonly identification: string;
+  readonly deviceUid: Buffer;
+  readonly publicKey: KeyObject;
+  readonly publicKeyPem: string;
+  readonly received: ReceivedCommand[] = [];
+  readonly stats = { badSignatures: 0, malformed: 0, outOfSequence: 0 };
+  readonly state: SimulatedDeviceState;
+
+  private readonly privateKey: KeyObject;
+  /** A key the platform does not know, for 'sign-wrongly'. */
+  private readonly wrongKey: KeyObject = generateKeyPair().privateKey;
+  private mode: OslpMisbehaviour = { kind: 'normal' };
+
+  constructor(private readonly options: SimulatedDeviceOptions) {
+    const keys = generateKeyPair();
+    this.privateKey = keys.privateKey;
+    this.publicKey = keys.publicKey;
+    this.publicKeyPem = publicKeyToPem(keys.publicKey);
+    this.identification = options.identification;
+    this.deviceUid = options.deviceUid;
+    this.state = {
+      lights: Array.from({ length: LIGHT_COUNT }, (_, i) => ({ index: i + 1, on: false, dimValue: null })),
+      sequenceNumber: null,
+      sequenceWindow: DEFAULT_SEQUENCE_WINDOW,
+      randomDevice: null,
+      randomPlatform: null,
+      registered: false,
+      eventNotificationMask: ALL_EVENTS_MASK,
+      lightType: 'RELAY',
+      linkType: 'ETHERNET',
+    };
+  }
+
+  misbehave(mode: OslpMisbehaviour): void {
+    this.mode = mode;
+  }
+
+  get misbehaviour(): OslpMisbehaviour {
+    return this.mode;
+  }
+
+  /** Number of received commands of one kind, e.g. to count retries. */
+  receivedCount(kind: OslpMessageKind): number {
+    return this.received.filter((command) => command.kind === kind).length;
+  }
+
+  // ------------------------------------------------------------ platform-initiated requests
+
+  /** Decides the answer to one request envelope. Synchronous, so no two requests interleave on state. */
+  handleRequest(envelope: DecodedOslpEnvelope): DeviceAction {
+    if (!verifyEnvelope(envelope, this.options.platformPublicKey)) {
+      this.stats.badSignatures += 1;
+      return { kind: 'close' };
+    }
+    let message: OslpMessage;
+    try {
+      message = decodeMessage(envelope.payload);
+    } catch {
+      this.stats.malformed += 1;
+      return { kind: 'close' };
+    }
+    const kind = messageKind(message);
+    const record = (outcome: ReceivedOutcome, action: DeviceAction): DeviceAction => {
+      this.received.push({ kind, sequenceNumber: envelope.sequenceNumber, at: new Date(), outcome });
+      return action;
+    };
+    const mode = this.takeMode();
+    if (mode.kind === 'never-answer') return record('ignored', { kind: 'hang' });
+    if (mode.kind === 'drop-connection') return record('dropped', { kind: 'close' });
+    if (!this.acceptsSequenceNumber(envelope.sequenceNumber)) {
+      this.stats.outOfSequence += 1;
+      return record('out-of-sequence', { kind: 'close' });
+    }
+    const response = mode.kind === 'reject' ? rejectionFor(kind) : this.execute(kind, message);
+    if (!response) return record('unsupported', { kind: 'close' });
+    return record(mode.kind === 'reject' ? 'rejected' : 'answered', this.answer(envelope.sequenceNumber, response, mode));
+  }
+
+  /** The mode for this request; counts down 'fail-times' and moves on to its follow-up. */
+  private takeMode(): OslpMisbehaviour {
+    const mode = this.mode;
+    if (mode.kind !== 'fail-times') return mode;
+    if (mode.times <= 0) {
+      this.mode = mode.then ?? { kind: 'normal' };
+      return this.takeMode();
+    }
+    this.mode = mode.times === 1 ? (mode.then ?? { kind: 'normal' }) : { ...mode, times: mode.times - 1 };
+    return { kind: 'drop-connection' };
+  }
+
+  private acceptsSequenceNumber(sequenceNumber: number): boolean {
+    const stored = this.state.sequenceNumber;
+    return stored === null || isWithinWindow(nextSequenceNumber(stored), sequenceNumber, this.state.sequenceWindow);
+  }
+
+  private answer(requestSequenceNumber: number, response: OslpMessage, mode: OslpMisbehaviour): DeviceAction {
+    const answerSequenceNumber = nextSequenceNumber(requestSequenceNumber);
+    this.state.sequenceNumber = newestSequenceNumber(this.state.sequenceNumber, answerSequenceNumber);
+    const key = mode.kind === 'sign-wrongly' ? this.wrongKey : this.privateKey;
+    const frame = encodeEnvelope(
+      { sequenceNumber: answerSequenceNumber, deviceUid: this.deviceUid, payload: encodeMessage(response) },
+      key,
+    );
+    return { kind: 'answer', frame, delayMs: mode.kind === 'answer-late' ? mode.delayMs : 0 };
+  }
+
+  /** Carries out a request on the simulated hardware; null when this device does not implement it. */
+  private execute(kind: OslpMessageKind, message: OslpMessage): OslpMessage | null {
+    switch (kind) {
+      case 'setLightRequest':
+        return { setLightResponse: { status: this.switchLights(message.setLightRequest?.values ?? []) } };
+      case 'getStatusRequest':
+        return { getStatusResponse: this.status() };
+      case 'setEventNotificationsRequest':
+        this.state.eventNotificationMask = message.setEventNotificationsRequest?.NotificationMask ?? this.state.eventNotificationMask;
+        return { setEventNotificationsResponse: { status: 'OK' } };
+      case 'getFirmwareVersionRequest':
+        return { getFirmwareVersionResponse: { firmwareVersion: FIRMWARE_VERSION } };
+      case 'stopSelfTestRequest':
+        return { stopSelfTestResponse: { status: 'OK', selfTestResult: Buffer.from([0]) } };
+      case 'startSelfTestRequest':
+      case 'setRebootRequest':
+      case 'resumeScheduleRequest':
+      case 'setTransitionRequest':
+      case 'setScheduleRequest':
+        return statusOnlyResponse(kind, 'OK');
+      default:
+        return null;
+    }
+  }
+
+  /** Applies all values or none: a value with an index the device lacks fails the whole request. */
+  private switchLights(values: LightValue[]): OslpStatus {
+    const valid = values.every(
+      (value) =>
+        (value.index ?? OSLP_ALL_LIGHTS_INDEX) <= LIGHT_COUNT &&
+        (value.dimValue === undefined || (value.dimValue >= 1 && value.dimValue <= 100)),
+    );
+    if (!valid) return 'FAILURE';
+    for (const value of values) {
+      const index = value.index ?? OSLP_ALL_LIGHTS_INDEX;
+      for (const light of this.state.lights) {
+        if (index !== OSLP_ALL_LIGHTS_INDEX && light.index !== index) continue;
+        light.on = value.on;
+        if (value.dimValue !== undefined) light.dimValue = value.dimValue;
+      }
+    }
+    return 'OK';
+  }
+
+  private status(): NonNullable<OslpMessage['getStatusResponse']> {
+    return {
+      status: 'OK',
+      value: this.state.lights.map((light) => ({
+        index: light.index,
+        on: light.on,
+        ...(light.dimValue === null ? {} : { dimValue: light.dimValue }),
+      })),
+      preferredLinktype: this.state.linkType,
+      actualLinktype: this.state.linkType,
+      lightType: this.state.lightType,
+      eventNotificationMask: this.state.eventNotificationMask,
+      numberOfOutputs: LIGHT_COUNT,
+      firmwareVersion: FIRMWARE_VERSION,
+    };
+  }
+
+  // ------------------------------------------------------------ device-initiated exchanges
+
+  /** Two-step registration with the platform listener; throws OslpProtocolError/OslpTransportError on failure. */
+  async register(): Promise<void> {
+    const registerSequenceNumber = randomUint16();
+    const randomDevice = randomUint16();
+    const registered = await this.exchange(registerSequenceNumber, {
+      registerDeviceRequest: {
+        deviceIdentification: this.identification,
+        ipAddress: ipv4Octets(this.options.advertisedAddress),
+        deviceType: 'SSLD',
+        hasSchedule: false,
+        randomDevice,
+      },
+    });
+    const registerResponse = registered.registerDeviceResponse;
+    if (!registerResponse || registerResponse.status !== 'OK' || registerResponse.randomDevice !== randomDevice) {
+      throw new OslpProtocolError('UNEXPECTED_RESPONSE', `registration of ${this.identification} refused: ${describe(registered)}`);
+    }
+    const confirmSequenceNumber = nextSequenceNumber(registerSequenceNumber);
+    const randomPlatform = registerResponse.randomPlatform;
+    const confirmed = await this.exchange(confirmSequenceNumber, { confirmRegisterDeviceRequest: { randomDevice, randomPlatform } });
+    const confirmResponse = confirmed.confirmRegisterDeviceResponse;
+    if (
+      !confirmResponse ||
+      confirmResponse.status !== 'OK' ||
+      confirmResponse.randomDevice !== randomDevice ||
+      confirmResponse.randomPlatform !== randomPlatform
+    ) {
+      throw new OslpProtocolError('UNEXPECTED_RESPONSE', `confirmation of ${this.identification} refused: ${describe(confirmed)}`);
+    }
+    Object.assign(this.state, {
+      sequenceNumber: confirmSequenceNumber,
+      sequenceWindow: confirmResponse.sequenceWindow,
+      randomDevice,
+      randomPlatform,
+      registered: true,
+    });
+  }
+
+  /** Sends an EventNotification with the next sequence number; returns the platform's status. */
+  async sendEvent(notifications: EventNotification[]): Promise<OslpStatus> {
+    if (this.state.sequenceNumber === null) {
+      throw new OslpProtocolError('INVALID_ARGUMENT', `${this.identification} must register before sending events`);
+    }
+    const sequenceNumber = nextSequenceNumber(this.state.sequenceNumber);
+    const answer = await this.exchange(sequenceNumber, { eventNotificationRequest: { notifications } });
+    if (!answer.eventNotificationResponse) {
+      throw new OslpProtocolError('UNEXPECTED_RESPONSE', `expected eventNotificationResponse, got ${describe(answer)}`);
+    }
+    this.state.sequenceNumber = newestSequenceNumber(this.state.sequenceNumber, sequenceNumber);
+    return answer.eventNotificationResponse.status;
+  }
+
+  /** One signed request to the platform; the platform answers with the same sequence number. */
+  private async exchange(sequenceNumber: number, message: OslpMessage): Promise<OslpMessage> {
+    const platform = this.options.platform;
+    if (!platform) throw new OslpProtocolError('INVALID_ARGUMENT', 'no platform endpoint configured for this simulator');
+    const frame = encodeEnvelope({ sequenceNumber, deviceUid: this.deviceUid, payload: encodeMessage(message) }, this.privateKey);
+    const responseFrame = await sendRequest({
+      host: platform.host,
+      port: platform.port,
+      frame,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      responseTimeoutMs: this.options.responseTimeoutMs ?? 30_000,
+    });
+    const envelope = decodeEnvelope(responseFrame);
+    if (!verifyEnvelope(envelope, this.options.platformPublicKey)) {
+      throw new OslpProtocolError('BAD_SIGNATURE', 'platform answer does not verify with the platform key');
+    }
+    if (!envelope.deviceUid.equals(this.deviceUid)) {
+      throw new OslpProtocolError('WRONG_DEVICE', 'platform answered for another device uid');
+    }
+    if (envelope.sequenceNumber !== sequenceNumber) {
+      throw new OslpProtocolError('OUT_OF_SEQUENCE', `platform answered ${envelope.sequenceNumber}, expected ${sequenceNumber}`);
+    }
+    return decodeMessage(envelope.payload);
+  }
+}
+
+function statusOnlyResponse(kind: OslpRequestKind, status: OslpStatus): OslpMessage | null {
+  switch (OSLP_RESPONSE_KIND[kind]) {
+    case 'startSelfTestResponse':
+      return { startSelfTestResponse: { status } };
+    case 'setLightResponse':
+      return { setLightResponse: { status } };
+    case 'resumeScheduleResponse':
+      return { resumeScheduleResponse: { status } };
+    case 'setEventNotificationsResponse':
+      return { setEventNotificationsResponse: { status } };
+    case 'setScheduleResponse':
+      return { setScheduleResponse: { status } };
+    case 'setRebootResponse':
+      return { setRebootResponse: { status } };
+    case 'setTransitionResponse':
+      return { setTransitionResponse: { status } };
+    default:
+      return null;
+  }
+}
+
+/** The answer of a device that refuses a request it received in the wrong state. */
+function rejectionFor(kind: OslpMessageKind): OslpMessage | null {
+  if (!isRequestKind(kind)) return null;
+  if (kind === 'getStatusRequest') {
+    return {
+      getStatusResponse: {
+        status: 'REJECTED',
+        value: [],
+        preferredLinktype: 'LINK_NOT_SET',
+        actualLinktype: 'LINK_NOT_SET',
+        lightType: 'LT_NOT_SET',
+        eventNotificationMask: 0,
+      },
+    };
+  }
+  if (kind === 'stopSelfTestRequest') return { stopSelfTestResponse: { status: 'REJECTED', selfTestResult: Buffer.alloc(0) } };
+  return statusOnlyResponse(kind, 'REJECTED');
+}
+
+function ipv4Octets(address: string): Buffer {
+  const usable = net.isIPv4(address) && address !== '0.0.0.0' ? address : '127.0.0.1';
+  return Buffer.from(usable.split('.').map(Number));
+}
+
+function describe(message: OslpMessage): string {
+  try {
+    const kind = messageKind(message);
+    const body = message[kind];
+    const status = body && 'status' in body ? body.status : 'no status';
+    return `${kind} (${status})`;
+  } catch {
+    return 'an empty message';
+  }
+}
