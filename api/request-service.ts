@@ -10,6 +10,7 @@ import {
   operationAttribute,
   organisationAttribute,
 } from '../common/search-attributes';
+import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
 import type { DeviceRequestOptions, DeviceTarget } from '../workflows/common/device-request';
@@ -33,6 +34,20 @@ export interface RequestServiceDeps {
   temporal: Client;
   deviceRequestOptions: DeviceRequestOptions;
   logger: Logger;
+}
+
+/** How a request's device commands are attempted: one attempt may take the connect and answer time. */
+export function deviceRequestOptionsFrom(
+  config: Pick<
+    PlatformConfig,
+    'OSLP_CONNECT_TIMEOUT_MS' | 'OSLP_RESPONSE_TIMEOUT_MS' | 'DEVICE_COMMAND_MAX_ATTEMPTS' | 'DEVICE_REQUEST_MAX_CONCURRENCY'
+  >,
+): DeviceRequestOptions {
+  return {
+    attemptTimeoutMs: config.OSLP_CONNECT_TIMEOUT_MS + config.OSLP_RESPONSE_TIMEOUT_MS + 5_000,
+    maxAttempts: config.DEVICE_COMMAND_MAX_ATTEMPTS,
+    maxConcurrency: config.DEVICE_REQUEST_MAX_CONCURRENCY,
+  };
 }
 
 export function correlationUidFor(organisationIdentification: string, operation: string, idempotencyKey?: string): string {

@@ -21,6 +21,7 @@ const configSchema = z.object({
   OSLP_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
   OSLP_RESPONSE_TIMEOUT_MS: positiveMs.default(30_000),
   DEVICE_COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  DEVICE_REQUEST_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

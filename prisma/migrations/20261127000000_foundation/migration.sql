@@ -67,6 +67,7 @@ CREATE TABLE "Device" (
     "sequenceNumber" INTEGER,
     "randomDevice" INTEGER,
     "randomPlatform" INTEGER,
+    "pendingRegistrationSequenceNumber" INTEGER,
     "registeredAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,

@@ -1,0 +1,168 @@
+// `npm start`: the platform on its embedded defaults in one command — a local Temporal dev server (with
+// Web UI), an embedded database (unless DATABASE_URL names one), migrations, the core worker, the OSLP
+// adapter with its listener, and the HTTP API. With TEMPORAL_ADDRESS and DATABASE_URL it starts nothing of
+// its own. `--role api|worker|adapter-oslp` runs one role per process, as production does.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/server';
+import { createRequestService, deviceRequestOptionsFrom } from '../api/request-service';
+import { loadConfig, type PlatformConfig } from '../common/config';
+import { createLogger, type Logger } from '../common/logger';
+import { MetricsRegistry } from '../common/metrics';
+import { openDatabase, type Database } from '../db/client';
+import { migrateToLatest } from '../db/migrate';
+import { createCoreWorker } from '../worker/core-worker';
+import { startOslpAdapter } from '../worker/oslp-adapter';
+import { ensureSearchAttributes } from '../worker/search-attributes';
+import { startTemporalDevServer } from '../worker/temporal-dev-server';
+import { bootstrapAdmin } from './bootstrap';
+
+const roles = ['api', 'worker', 'adapter-oslp'] as const;
+type Role = (typeof roles)[number];
+
+/** `--role all` (the default) or a comma-separated list of roles, e.g. `--role worker,adapter-oslp`. */
+function parseRoles(value: string): Set<Role> {
+  if (value === 'all') return new Set(roles);
+  const wanted = value.split(',').map((r) => r.trim());
+  const unknown = wanted.filter((r) => !(roles as readonly string[]).includes(r));
+  if (unknown.length) throw new Error(`--role: unknown role ${unknown.join(', ')}; use all or ${roles.join(', ')}`);
+  return new Set(wanted as Role[]);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
+  const selected = parseRoles(values.role ?? 'all');
+  const embedded = values.role === 'all';
+  const role = [...selected].join(',');
+  const config = loadConfig();
+  const logger = createLogger({ component: role }, config.LOG_LEVEL);
+  if (!embedded && !config.DATABASE_URL) {
+    throw new Error(`--role ${role} shares its database with other processes: set DATABASE_URL to a PostgreSQL server`);
+  }
+
+  const stops: Array<() => Promise<void>> = [];
+  const printed: string[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => logger.error('error while stopping', { error }));
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  // Temporal: the configured cluster, or a local dev server that keeps its history in the data directory.
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  if (!temporalAddress) {
+    if (!embedded) temporalAddress = 'localhost:7233';
+    else {
+      const devServer = await startTemporalDevServer({
+        port: config.TEMPORAL_DEV_SERVER_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+        logFile: path.join(config.dataDir, 'temporal.log'),
+        namespace: config.TEMPORAL_NAMESPACE,
+      });
+      stops.push(() => devServer.stop());
+      temporalAddress = devServer.address;
+      printed.push(`Temporal dev server  ${devServer.address}  (log: ${path.join(config.dataDir, 'temporal.log')})`);
+      printed.push(`Temporal Web UI      ${devServer.uiUrl}`);
+    }
+  }
+
+  const db = await openDatabase({ url: config.DATABASE_URL, embeddedDir: path.join(config.dataDir, 'pglite') });
+  stops.push(() => db.close());
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info('database migrated', { applied });
+  printed.push(`Database             ${db.description}`);
+
+  const metrics = new MetricsRegistry();
+
+  if (selected.has('worker') || selected.has('adapter-oslp')) {
+    const connection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    const clientConnection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => clientConnection.close());
+    const added = await ensureSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
+    if (added.length) logger.info('search attributes registered', { added });
+
+    if (selected.has('worker')) {
+      const worker = await createCoreWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, prisma: db.prisma });
+      const running = worker.run();
+      stops.push(async () => {
+        worker.shutdown();
+        await running;
+      });
+      printed.push(`Core worker          task queue "core"`);
+    }
+    if (selected.has('adapter-oslp')) {
+      const adapter = await startOslpAdapter({ connection, config, prisma: db.prisma, logger, metrics });
+      stops.push(() => adapter.stop());
+      printed.push(`OSLP adapter         task queue "adapter-oslp"; listener ${adapter.listenerAddress}`);
+      printed.push(`OSLP platform key    ${adapter.platformKeyFile} (public half: ${adapter.platformPublicKeyFile})`);
+    }
+  }
+
+  if (selected.has('api')) {
+    await startApi(config, db, temporalAddress, logger, metrics, stops, printed);
+  }
+
+  process.stdout.write(`\nOpen Smart Grid Platform is running (${role}).\n${printed.map((l) => `  ${l}`).join('\n')}\n\n`);
+  if (selected.has('api')) {
+    const firstKey = await bootstrapAdmin(db.prisma);
+    process.stdout.write(
+      firstKey
+        ? `First admin API key (shown once, store it now):\n  ${firstKey}\n\n`
+        : 'Admin API key: create one with `npm run admin-key` (keys are stored hashed and cannot be shown again).\n\n',
+    );
+  }
+  process.stdout.write('Press Ctrl-C to stop.\n');
+}
+
+async function startApi(
+  config: PlatformConfig,
+  db: Database,
+  temporalAddress: string,
+  logger: Logger,
+  metrics: MetricsRegistry,
+  stops: Array<() => Promise<void>>,
+  printed: string[],
+): Promise<void> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  stops.push(() => connection.close());
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const requests = createRequestService({
+    prisma: db.prisma,
+    temporal,
+    logger,
+    deviceRequestOptions: deviceRequestOptionsFrom(config),
+  });
+  const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { metrics });
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
+  });
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const url = `http://${config.HOST}:${config.PORT}`;
+  printed.push(`HTTP API             ${url}  (health: ${url}/health, OpenAPI: ${url}/openapi.json, metrics: ${url}/metrics)`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

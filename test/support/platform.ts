@@ -1,0 +1,166 @@
+/**
+ * The platform, started for real inside the test process against the servers of global-setup.ts
+ * (PostgreSQL, Temporal dev server): the HTTP API on a free port, the core worker and the OSLP adapter
+ * with its listener. Workers can be left out (`workers: false`) for tests that run them in another process.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { initClient } from '@ts-rest/core';
+import { createApp } from '../../api/server';
+import { createRequestService } from '../../api/request-service';
+import { platformContract } from '../../api/contract';
+import { issueApiKey } from '../../api/api-keys';
+import { createLogger } from '../../common/logger';
+import { MetricsRegistry } from '../../common/metrics';
+import type { DeviceRequestOptions } from '../../workflows/common/device-request';
+import { openDatabase, type Database } from '../../db/client';
+import { createCoreWorker, workflowsPath } from '../../worker/core-worker';
+import { startOslpAdapter } from '../../worker/oslp-adapter';
+import { loadOrCreatePlatformKey, type PlatformKey } from '../../worker/platform-key';
+
+export interface TestPlatformOptions {
+  workers?: boolean;
+  deviceRequestOptions?: Partial<DeviceRequestOptions>;
+  oslpConnectTimeoutMs?: number;
+  oslpResponseTimeoutMs?: number;
+}
+
+export interface TestPlatform {
+  baseUrl: string;
+  db: Database;
+  temporal: Client;
+  platformKey: PlatformKey;
+  /** The OSLP listener's port (0 when workers are not started here). */
+  listenerPort: number;
+  /** Environment for a platform process of another role that shares this platform's servers and key. */
+  childEnv: NodeJS.ProcessEnv;
+  /** An ADMIN organisation of this test file, and its key. */
+  adminKey: string;
+  createOrganisation(identification: string, group?: 'ADMIN' | 'USER'): Promise<string>;
+  client(apiKey: string): ReturnType<typeof typedClient>;
+  stop(): Promise<void>;
+}
+
+function typedClient(baseUrl: string, apiKey: string) {
+  return initClient(platformContract, { baseUrl, baseHeaders: { authorization: `Bearer ${apiKey}` }, throwOnUnknownStatus: true });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+export function requireTestServers(): { databaseUrl: string; temporalAddress: string; namespace: string } {
+  const databaseUrl = process.env.OSGP_TEST_DATABASE_URL;
+  const temporalAddress = process.env.OSGP_TEST_TEMPORAL_ADDRESS;
+  if (!databaseUrl || !temporalAddress) throw new Error('integration tests run under jest --selectProjects integration (global-setup)');
+  return { databaseUrl, temporalAddress, namespace: process.env.OSGP_TEST_TEMPORAL_NAMESPACE ?? 'default' };
+}
+
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const { databaseUrl, temporalAddress, namespace } = requireTestServers();
+  try {
+    // Activity failures are expected in these tests (misbehaving devices); the results say what happened.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // installed by an earlier test in this worker
+  }
+  const logger = createLogger({ component: 'test-platform' }, (process.env.LOG_LEVEL as 'debug' | undefined) ?? 'error');
+  const stops: Array<() => Promise<void>> = [];
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osgp-keys-'));
+  stops.push(async () => fs.rmSync(keyDir, { recursive: true, force: true }));
+  const platformKey = loadOrCreatePlatformKey(path.join(keyDir, 'oslp-platform.pem'));
+  const oslpConnectTimeoutMs = options.oslpConnectTimeoutMs ?? 2_000;
+  const oslpResponseTimeoutMs = options.oslpResponseTimeoutMs ?? 3_000;
+
+  const db = await openDatabase({ url: databaseUrl, embeddedDir: '' });
+  stops.push(() => db.close());
+  const connection = await Connection.connect({ address: temporalAddress });
+  stops.push(() => connection.close());
+  const temporal = new Client({ connection, namespace });
+  const metrics = new MetricsRegistry();
+
+  let listenerPort = 0;
+  if (options.workers !== false) {
+    bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => nativeConnection.close());
+    const worker = await createCoreWorker({ connection: nativeConnection, namespace, prisma: db.prisma, workflowBundle: await bundle });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const adapter = await startOslpAdapter({
+      connection: nativeConnection,
+      config: {
+        TEMPORAL_NAMESPACE: namespace,
+        OSLP_LISTENER_HOST: '127.0.0.1',
+        OSLP_LISTENER_PORT: 0,
+        OSLP_CONNECT_TIMEOUT_MS: oslpConnectTimeoutMs,
+        OSLP_RESPONSE_TIMEOUT_MS: oslpResponseTimeoutMs,
+        oslpPlatformKeyFile: platformKey.file,
+      },
+      prisma: db.prisma,
+      logger,
+      metrics,
+    });
+    stops.push(() => adapter.stop());
+    listenerPort = adapter.listenerPort;
+  }
+
+  const deviceRequestOptions: DeviceRequestOptions = {
+    attemptTimeoutMs: oslpConnectTimeoutMs + oslpResponseTimeoutMs + 2_000,
+    maxAttempts: 3,
+    maxConcurrency: 50,
+    ...options.deviceRequestOptions,
+  };
+  const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
+  const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { responseValidation: true, metrics });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const createOrganisation = async (identification: string, group: 'ADMIN' | 'USER' = 'USER'): Promise<string> => {
+    const organisation = await db.prisma.organisation.create({
+      data: { identification, name: identification, platformFunctionGroup: group },
+    });
+    return issueApiKey(db.prisma, organisation.id, 'test');
+  };
+  const suffix = Date.now().toString(36);
+  const adminKey = await createOrganisation(`test-admin-${suffix}`, 'ADMIN');
+
+  return {
+    baseUrl,
+    db,
+    temporal,
+    platformKey,
+    listenerPort,
+    adminKey,
+    childEnv: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+      OSLP_PLATFORM_KEY_FILE: platformKey.file,
+      OSLP_CONNECT_TIMEOUT_MS: String(oslpConnectTimeoutMs),
+      OSLP_RESPONSE_TIMEOUT_MS: String(oslpResponseTimeoutMs),
+      OSLP_LISTENER_PORT: '0',
+    },
+    createOrganisation,
+    client: (apiKey) => typedClient(baseUrl, apiKey),
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    },
+  };
+}
