@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/server';
 import { createRequestService, deviceRequestOptionsFrom } from '../api/request-service';
 import { loadConfig, type PlatformConfig } from '../common/config';
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const role = [...selected].join(',');
   const config = loadConfig();
   const logger = createLogger({ component: role }, config.LOG_LEVEL);
+  // The SDK's own log (worker state, bundling) only from warnings up, unless debugging.
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'INFO' : 'WARN') });
   if (!embedded && !config.DATABASE_URL) {
     throw new Error(`--role ${role} shares its database with other processes: set DATABASE_URL to a PostgreSQL server`);
   }

@@ -50,6 +50,9 @@ summary() {
 START=$(now)
 trap summary EXIT
 
+# PGlite (the embedded database) loads its WASM with a dynamic import, which jest's VM allows only with this.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --disable-warning=ExperimentalWarning"
+
 # step <name> <command...>: runs it, times it, stops the script on failure.
 step() {
   local name="$1" t

@@ -2,15 +2,20 @@
  * Starts a fleet of simulated OSLP devices, registers them with the platform and writes what the
  * platform needs to add them (identification, uid, public key, address) to a JSON file.
  *
- *   tsx simulators/oslp/cli.ts --devices 100 [--port 12122] [--host 127.0.0.1]
- *       [--platform-host 127.0.0.1 --platform-port 12123] --platform-public-key platform.pub.pem
- *       [--prefix SIM-] [--first 1] [--out devices.json]
+ *   npm run simulate:oslp -- --devices 100 [--api-key KEY [--api-url http://127.0.0.1:3000]]
+ *       [--port 0] [--host 127.0.0.1] [--platform-host 127.0.0.1 --platform-port 12122]
+ *       [--platform-public-key .data/keys/oslp-platform.pub.pem] [--prefix SIM-] [--first 1] [--out devices.json]
  *
- * The list is written first, then registration is retried every 5 s until the platform (which must
- * be given the devices from the list) has accepted every device. Without --platform-port it only serves.
+ * With --api-key the devices are added to the platform through its API (core.addDevice; the key's
+ * organisation becomes their owner). The list is written first, then registration is retried every 5 s
+ * until the platform has accepted every device. With --platform-port 0 it only serves.
+ * The defaults fit `npm start` on its embedded defaults in the same folder.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { initClient } from '@ts-rest/core';
+import { platformContract } from '../../api/contract';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from './fleet';
 
@@ -20,8 +25,10 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     'platform-host': { type: 'string', default: '127.0.0.1' },
-    'platform-port': { type: 'string' },
-    'platform-public-key': { type: 'string' },
+    'platform-port': { type: 'string', default: '12122' },
+    'platform-public-key': { type: 'string', default: path.join(process.env.OSGP_DATA_DIR ?? '.data', 'keys', 'oslp-platform.pub.pem') },
+    'api-url': { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 3000}` },
+    'api-key': { type: 'string' },
     prefix: { type: 'string', default: 'SIM-' },
     first: { type: 'string', default: '1' },
     out: { type: 'string', default: 'devices.json' },
@@ -60,10 +67,34 @@ async function registerUntilDone(fleet: OslpSimulatorFleet, onProgress: () => vo
   }
 }
 
+/** Adds the devices through the platform's API; a device that already exists is left as it is. */
+async function addDevicesThroughApi(fleet: OslpSimulatorFleet, apiUrl: string, apiKey: string): Promise<void> {
+  const client = initClient(platformContract, { baseUrl: apiUrl, baseHeaders: { authorization: `Bearer ${apiKey}` } });
+  let added = 0;
+  for (const device of fleet.devices) {
+    const response = await client.core.addDevice({
+      body: {
+        deviceIdentification: device.identification,
+        protocol: 'OSLP',
+        port: fleet.port,
+        deviceUid: deviceUidToBase64(device.deviceUid),
+        publicKey: device.publicKeyPem,
+        activated: true,
+      },
+    });
+    const { status, body } = response;
+    if (status === 201) added += 1;
+    else if (status !== 409) throw new Error(`adding ${device.identification} failed: ${status} ${JSON.stringify(body)}`);
+  }
+  console.log(`added ${added} devices through ${apiUrl}`);
+}
+
 async function main(): Promise<void> {
-  const keyFile = values['platform-public-key'];
-  if (!keyFile) throw new Error('--platform-public-key FILE is required: devices verify every request with it');
-  const platformPort = values['platform-port'];
+  const keyFile = values['platform-public-key']!;
+  if (!fs.existsSync(keyFile)) {
+    throw new Error(`--platform-public-key ${keyFile} does not exist: devices verify every request with the platform's public key`);
+  }
+  const platformPort = values['platform-port'] === '0' ? undefined : values['platform-port'];
   const fleet = await startOslpSimulatorFleet({
     count: nonNegativeInteger('devices', values.devices),
     host: values.host,
@@ -79,6 +110,7 @@ async function main(): Promise<void> {
   // Written before registering: the platform only accepts registrations from devices it was given.
   writeDeviceList();
   console.log(`device list written to ${out}; Ctrl-C to stop`);
+  if (values['api-key']) await addDevicesThroughApi(fleet, values['api-url']!, values['api-key']);
   if (platformPort) void registerUntilDone(fleet, writeDeviceList);
   const stop = (): void => {
     void fleet.close().then(() => process.exit(0));

@@ -3,6 +3,7 @@
  * envelopes), the devices register with the platform's listener, the organisation grants itself AD_HOC and
  * switches them through the API, a Temporal workflow and the OSLP adapter, and reads the per-device results.
  */
+import { randomInt } from 'node:crypto';
 import { publicKeyOf } from '../../adapters/oslp/envelope';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -23,6 +24,8 @@ beforeAll(async () => {
     platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
     platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: `SL-${run}-`,
+    // Device uids are unique platform-wide: each test file numbers its devices from a point of its own.
+    firstDeviceNumber: randomInt(1, 1e9),
   });
   cityKey = await platform.createOrganisation(`city-${run}`);
   city = platform.client(cityKey);

@@ -61,7 +61,8 @@ export interface AdapterActivities {
 
 const core = proxyActivities<RequestActivities>({
   taskQueue: coreTaskQueue,
-  startToCloseTimeout: '30 seconds',
+  // Database writes take milliseconds; a worker that died mid-write is noticed and retried soon.
+  startToCloseTimeout: '10 seconds',
   // Database hiccups are transient: keep trying rather than lose a result.
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });

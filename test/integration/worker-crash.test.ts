@@ -1,0 +1,133 @@
+/**
+ * Nothing is lost when the worker dies: a process running the core worker and the OSLP adapter is killed
+ * (SIGKILL) in the middle of a request over 50 devices and started again. Every device ends with a result
+ * and in the requested state, and a device receives its command a second time only where the first attempt
+ * was cut off, with its result counting the attempts.
+ */
+import { randomInt } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { publicKeyOf } from '../../adapters/oslp/envelope';
+import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { waitForRequest } from '../support/requests';
+
+jest.setTimeout(180_000);
+
+const root = path.resolve(__dirname, '..', '..');
+const run = Date.now().toString(36);
+let platform: TestPlatform;
+let fleet: OslpSimulatorFleet;
+let worker: ChildProcess | undefined;
+let workerOutput = '';
+
+/** Starts `npm start -- --role worker,adapter-oslp` as its own process and waits until it runs. */
+function startWorkerProcess(): Promise<ChildProcess> {
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/start.ts', '--role', 'worker,adapter-oslp'], {
+    cwd: root,
+    env: { ...platform.childEnv, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs node as a child, and the kill must take both.
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${workerOutput.slice(-3000)}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      workerOutput += chunk.toString();
+      if (workerOutput.includes('Open Smart Grid Platform is running')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${workerOutput.slice(-3000)}`));
+    });
+  });
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(-child.pid!, 'SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform({
+    workers: false,
+    oslpConnectTimeoutMs: 2_000,
+    oslpResponseTimeoutMs: 3_000,
+    deviceRequestOptions: { maxConcurrency: 10, maxAttempts: 5 },
+  });
+  fleet = await startOslpSimulatorFleet({
+    count: 50,
+    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
+    identificationPrefix: `CR-${run}-`,
+    firstDeviceNumber: randomInt(1, 1e9),
+  });
+  const key = await platform.createOrganisation(`crash-city-${run}`);
+  const client = platform.client(key);
+  for (const device of fleet.devices) {
+    // Slow enough answers that the kill finds commands in flight.
+    device.misbehave({ kind: 'answer-late', delayMs: 300 });
+    const added = await client.core.addDevice({
+      body: {
+        deviceIdentification: device.identification,
+        protocol: 'OSLP',
+        networkAddress: '127.0.0.1',
+        port: fleet.port,
+        deviceUid: device.deviceUid.toString('base64'),
+        publicKey: device.publicKeyPem,
+        activated: true,
+      },
+    });
+    expect(added.status).toBe(201);
+  }
+});
+
+afterAll(async () => {
+  if (worker) await kill(worker);
+  await fleet?.close();
+  await platform?.stop();
+});
+
+test('a worker killed in the middle of a 50-device request loses nothing after a restart', async () => {
+  const city = platform.client(await platform.createOrganisation(`crash-city-b-${run}`, 'ADMIN'));
+  worker = await startWorkerProcess();
+  const ids = fleet.devices.map((d) => d.identification);
+  const accepted = await city.publicLighting.setLight({
+    body: { deviceIdentifications: ids, lightValues: [{ index: 0, on: true, dimValue: 60 }] },
+  });
+  if (accepted.status !== 202) throw new Error(`setLight answered ${accepted.status}`);
+  const { correlationUid } = accepted.body;
+
+  // Kill as soon as a few devices are done: the rest are in flight or not yet sent.
+  const midway = await waitForRequest(city, correlationUid, { until: (v) => v.progress.done >= 5 });
+  await kill(worker);
+  const doneAtKill = midway.progress.done;
+  expect(doneAtKill).toBeLessThan(50);
+
+  worker = await startWorkerProcess();
+  const view = await waitForRequest(city, correlationUid, { timeoutMs: 120_000 });
+
+  expect(view.state).toBe('OK');
+  expect(view.progress).toEqual({ total: 50, done: 50, ok: 50, failed: 0 });
+  const attemptsOf = new Map(view.devices.map((d) => [d.deviceIdentification, d.attempts]));
+  const repeated: string[] = [];
+  for (const device of fleet.devices) {
+    const received = device.receivedCount('setLightRequest');
+    const attempts = attemptsOf.get(device.identification)!;
+    expect(device.state.lights.every((l) => l.on && l.dimValue === 60)).toBe(true);
+    expect(received).toBeGreaterThanOrEqual(1);
+    // A second delivery happens only on a second attempt, i.e. where the first was cut off by the kill.
+    expect(received).toBeLessThanOrEqual(attempts);
+    if (attempts === 1) expect(received).toBe(1);
+    if (received > 1) repeated.push(device.identification);
+  }
+  // The kill did cut some commands off, and only those were sent again.
+  expect(repeated.length).toBeGreaterThan(0);
+  expect(repeated.length).toBeLessThanOrEqual(50 - doneAtKill);
+});
