@@ -13,6 +13,7 @@
 #   OSGP_TOOLS_OPTIONAL=1      a missing toolchain (go, java, mvn, apt) is a warning instead of an error
 #
 # The code finds these through common/temporal-binaries.ts and test/support/postgres.ts.
+# Argument: `runtime` for the Temporal CLI only (what `npm start` needs), `all` (default) for everything.
 set -euo pipefail
 
 DIR="${OSGP_TOOLS_DIR:-$HOME/.cache/osgp-tools}"
@@ -245,7 +246,10 @@ install_postgres() {
   log "postgres: server binaries installed in $d [$(elapsed "$start")]"
 }
 
-install_cli
-install_test_server
-install_postgres
+# `install-tools.sh runtime` installs only what `npm start` needs (the Temporal CLI); no argument: everything.
+case "${1:-all}" in
+  runtime) install_cli ;;
+  all) install_cli; install_test_server; install_postgres ;;
+  *) die "usage: install-tools.sh [runtime|all]" ;;
+esac
 log "done in $(elapsed "$TOTAL_START") (cache: $DIR)"
