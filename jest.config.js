@@ -1,5 +1,6 @@
 /** Three suites: unit (no servers), workflow (time-skipping test server), integration (real servers). */
-const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }];
+// Type checking is tsc's job (npm test runs it first); jest only transpiles (isolatedModules in tsconfig.json).
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const base = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

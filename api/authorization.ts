@@ -21,7 +21,7 @@ export type DeviceFunction = 'SET_LIGHT' | 'GET_STATUS' | 'UPDATE_AUTHORISATIONS
 
 /** OWNER may do everything; every other group allows the functions listed. */
 export const deviceFunctionsByGroup: Record<Exclude<DeviceFunctionGroup, 'OWNER'>, readonly DeviceFunction[]> = {
-  INSTALLATION: ['GET_STATUS'],
+  INSTALLATION: [],
   AD_HOC: ['SET_LIGHT', 'GET_STATUS'],
   MANAGEMENT: [],
   FIRMWARE: [],

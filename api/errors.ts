@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 503,
     readonly code: string,
     message: string,
+    /** For a 400 on one input field: its path, e.g. `body.publicKey`. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';

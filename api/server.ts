@@ -122,7 +122,8 @@ function validationFailure(error: RequestValidationError): ErrorResponse {
 function errorHandler({ logger }: ApiDeps): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     if (error instanceof ApiError) {
-      res.status(error.status).json({ error: error.code, message: error.message } satisfies ErrorResponse);
+      const issues = error.field ? [{ field: error.field, message: error.message }] : undefined;
+      res.status(error.status).json({ error: error.code, message: error.message, issues } satisfies ErrorResponse);
       return;
     }
     // express.json() reports a body it cannot parse with a status of 400 or 413.

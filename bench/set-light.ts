@@ -9,11 +9,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initClient } from '@ts-rest/core';
-import { platformContract } from '../api/contract';
 import { maxDevicesPerRequest } from '../api/contracts/public-lighting';
-import { deviceUidToBase64, publicKeyFromPem } from '../adapters/oslp/envelope';
+import { publicKeyFromPem } from '../adapters/oslp/envelope';
 import { startOslpSimulatorFleet } from '../simulators/oslp/fleet';
+import { addFleetToPlatform, platformClient } from '../simulators/oslp/provision';
 
 const { values } = parseArgs({
   options: {
@@ -29,23 +28,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function inBatches<T>(items: T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await each(items[next++]);
-    }),
-  );
-}
-
 async function main(): Promise<void> {
   const n = Number(values.devices);
   if (!Number.isInteger(n) || n < 1) throw new Error('--devices must be a positive integer');
   if (!values['api-key']) throw new Error('--api-key is required (the first admin key printed by npm start, or npm run admin-key)');
-  const client = initClient(platformContract, {
-    baseUrl: values['api-url']!,
-    baseHeaders: { authorization: `Bearer ${values['api-key']}` },
-  });
+  const client = platformClient(values['api-url']!, values['api-key']);
   const run = Date.now().toString(36);
   const fleet = await startOslpSimulatorFleet({
     count: n,
@@ -56,19 +43,7 @@ async function main(): Promise<void> {
   });
   try {
     const setupStarted = Date.now();
-    await inBatches(fleet.devices, 20, async (device) => {
-      const added = await client.core.addDevice({
-        body: {
-          deviceIdentification: device.identification,
-          protocol: 'OSLP',
-          port: fleet.port,
-          deviceUid: deviceUidToBase64(device.deviceUid),
-          publicKey: device.publicKeyPem,
-          activated: true,
-        },
-      });
-      if (added.status !== 201) throw new Error(`addDevice ${device.identification}: ${added.status}`);
-    });
+    await addFleetToPlatform(client, fleet);
     const registration = await fleet.registerAll();
     if (registration.failed.length) throw new Error(`registration failed: ${JSON.stringify(registration.failed.slice(0, 3))}`);
     console.log(`set-up: ${n} devices added and registered in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);

@@ -53,7 +53,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openEmbedded(dir: string): Promise<Database> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const pglite = await PGlite.create(dir);
+  const releaseLock = lockEmbeddedDatabase(dir);
+  const pglite = await PGlite.create(dir).catch((error: unknown) => {
+    releaseLock();
+    throw error;
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
@@ -64,6 +68,40 @@ async function openEmbedded(dir: string): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      releaseLock();
     },
   };
+}
+
+/**
+ * PGlite is a database inside one process: a second process opening the same files would corrupt them.
+ * A lock file with the owner's pid refuses that, and a lock left by a process that died is taken over.
+ */
+function lockEmbeddedDatabase(dir: string): () => void {
+  const lockFile = `${dir}.lock`;
+  for (;;) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(fs.readFileSync(lockFile, 'utf8'));
+      if (owner && isAlive(owner)) {
+        throw new Error(
+          `The embedded database ${dir} is in use by process ${owner} (is the platform running?). ` +
+            'Stop it first, or set DATABASE_URL to a PostgreSQL server that several processes can share.',
+        );
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

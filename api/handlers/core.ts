@@ -73,9 +73,14 @@ function assertEcPublicKey(pem: string): void {
     keyType = key.asymmetricKeyType;
     curve = key.asymmetricKeyDetails?.namedCurve;
   } catch {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'body.publicKey: not a readable PEM public key');
+    throw new ApiError(400, 'VALIDATION_FAILED', 'body.publicKey: not a readable PEM public key', 'body.publicKey');
   }
   if (keyType !== 'ec' || curve !== 'prime256v1') {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'body.publicKey: must be an EC P-256 (prime256v1) public key, as OSLP signs with');
+    throw new ApiError(
+      400,
+      'VALIDATION_FAILED',
+      'body.publicKey: must be an EC P-256 (prime256v1) public key, as OSLP signs with',
+      'body.publicKey',
+    );
   }
 }

@@ -14,10 +14,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initClient } from '@ts-rest/core';
-import { platformContract } from '../../api/contract';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from './fleet';
+import { addFleetToPlatform, platformClient } from './provision';
 
 const { values } = parseArgs({
   options: {
@@ -67,28 +66,6 @@ async function registerUntilDone(fleet: OslpSimulatorFleet, onProgress: () => vo
   }
 }
 
-/** Adds the devices through the platform's API; a device that already exists is left as it is. */
-async function addDevicesThroughApi(fleet: OslpSimulatorFleet, apiUrl: string, apiKey: string): Promise<void> {
-  const client = initClient(platformContract, { baseUrl: apiUrl, baseHeaders: { authorization: `Bearer ${apiKey}` } });
-  let added = 0;
-  for (const device of fleet.devices) {
-    const response = await client.core.addDevice({
-      body: {
-        deviceIdentification: device.identification,
-        protocol: 'OSLP',
-        port: fleet.port,
-        deviceUid: deviceUidToBase64(device.deviceUid),
-        publicKey: device.publicKeyPem,
-        activated: true,
-      },
-    });
-    const { status, body } = response;
-    if (status === 201) added += 1;
-    else if (status !== 409) throw new Error(`adding ${device.identification} failed: ${status} ${JSON.stringify(body)}`);
-  }
-  console.log(`added ${added} devices through ${apiUrl}`);
-}
-
 async function main(): Promise<void> {
   const keyFile = values['platform-public-key']!;
   if (!fs.existsSync(keyFile)) {
@@ -110,7 +87,10 @@ async function main(): Promise<void> {
   // Written before registering: the platform only accepts registrations from devices it was given.
   writeDeviceList();
   console.log(`device list written to ${out}; Ctrl-C to stop`);
-  if (values['api-key']) await addDevicesThroughApi(fleet, values['api-url']!, values['api-key']);
+  if (values['api-key']) {
+    const added = await addFleetToPlatform(platformClient(values['api-url']!, values['api-key']), fleet, { tolerateExisting: true });
+    console.log(`added ${added} devices through ${values['api-url']}`);
+  }
   if (platformPort) void registerUntilDone(fleet, writeDeviceList);
   const stop = (): void => {
     void fleet.close().then(() => process.exit(0));

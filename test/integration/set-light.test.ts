@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { publicKeyOf } from '../../adapters/oslp/envelope';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
@@ -29,19 +30,7 @@ beforeAll(async () => {
   });
   cityKey = await platform.createOrganisation(`city-${run}`);
   city = platform.client(cityKey);
-  for (const device of fleet.devices) {
-    const added = await city.core.addDevice({
-      body: {
-        deviceIdentification: device.identification,
-        protocol: 'OSLP',
-        port: fleet.port,
-        deviceUid: device.deviceUid.toString('base64'),
-        publicKey: device.publicKeyPem,
-        activated: true,
-      },
-    });
-    expect(added.status).toBe(201);
-  }
+  expect(await addFleetToPlatform(city, fleet)).toBe(5);
 });
 
 afterAll(async () => {

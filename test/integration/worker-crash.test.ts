@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { publicKeyOf } from '../../adapters/oslp/envelope';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
@@ -70,22 +71,9 @@ beforeAll(async () => {
   });
   const key = await platform.createOrganisation(`crash-city-${run}`);
   const client = platform.client(key);
-  for (const device of fleet.devices) {
-    // Slow enough answers that the kill finds commands in flight.
-    device.misbehave({ kind: 'answer-late', delayMs: 300 });
-    const added = await client.core.addDevice({
-      body: {
-        deviceIdentification: device.identification,
-        protocol: 'OSLP',
-        networkAddress: '127.0.0.1',
-        port: fleet.port,
-        deviceUid: device.deviceUid.toString('base64'),
-        publicKey: device.publicKeyPem,
-        activated: true,
-      },
-    });
-    expect(added.status).toBe(201);
-  }
+  // Slow enough answers that the kill finds commands in flight.
+  for (const device of fleet.devices) device.misbehave({ kind: 'answer-late', delayMs: 300 });
+  expect(await addFleetToPlatform(client, fleet, { networkAddress: '127.0.0.1' })).toBe(50);
 });
 
 afterAll(async () => {

@@ -10,10 +10,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { initClient } from '@ts-rest/core';
 import { createApp } from '../../api/server';
 import { createRequestService } from '../../api/request-service';
-import { platformContract } from '../../api/contract';
 import { issueApiKey } from '../../api/api-keys';
 import { createLogger } from '../../common/logger';
 import { MetricsRegistry } from '../../common/metrics';
@@ -22,6 +20,7 @@ import { openDatabase, type Database } from '../../db/client';
 import { createCoreWorker, workflowsPath } from '../../worker/core-worker';
 import { startOslpAdapter } from '../../worker/oslp-adapter';
 import { loadOrCreatePlatformKey, type PlatformKey } from '../../worker/platform-key';
+import { platformClient, type PlatformClient } from '../../simulators/oslp/provision';
 
 export interface TestPlatformOptions {
   workers?: boolean;
@@ -42,12 +41,8 @@ export interface TestPlatform {
   /** An ADMIN organisation of this test file, and its key. */
   adminKey: string;
   createOrganisation(identification: string, group?: 'ADMIN' | 'USER'): Promise<string>;
-  client(apiKey: string): ReturnType<typeof typedClient>;
+  client(apiKey: string): PlatformClient;
   stop(): Promise<void>;
-}
-
-function typedClient(baseUrl: string, apiKey: string) {
-  return initClient(platformContract, { baseUrl, baseHeaders: { authorization: `Bearer ${apiKey}` }, throwOnUnknownStatus: true });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -158,7 +153,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       OSLP_LISTENER_PORT: '0',
     },
     createOrganisation,
-    client: (apiKey) => typedClient(baseUrl, apiKey),
+    client: (apiKey) => platformClient(baseUrl, apiKey),
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },

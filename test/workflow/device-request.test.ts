@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { timeSkippingServerOptions } from '../../common/temporal-binaries';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createTimeSkippingEnvironment } from '../support/time-skipping';
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
 import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
 import type { DeviceRequestOptions, RequestProgress, RequestSummary } from '../../workflows/common/device-request';
@@ -18,21 +18,11 @@ import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);
 
-const logger = new DefaultLogger('WARN');
-try {
-  Runtime.install({ logger });
-} catch {
-  // A Runtime already exists in this process.
-}
-
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: timeSkippingServerOptions() }),
-    bundleWorkflowCode({ workflowsPath, logger }),
-  ]);
+  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
 });
 
 afterAll(async () => {

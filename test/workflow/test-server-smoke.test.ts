@@ -4,28 +4,18 @@
  * seconds of wall time.
  */
 import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { timeSkippingServerOptions } from '../../common/temporal-binaries';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createTimeSkippingEnvironment } from '../support/time-skipping';
 import { sleeperWorkflow } from './fixtures/sleeper-workflow';
 
 jest.setTimeout(120_000);
-
-const logger = new DefaultLogger('WARN');
-try {
-  Runtime.install({ logger });
-} catch {
-  // A Runtime already exists in this process: keep its logger.
-}
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: timeSkippingServerOptions() }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/sleeper-workflow'), logger }),
-  ]);
+  ({ env, workflowBundle } = await createTimeSkippingEnvironment(require.resolve('./fixtures/sleeper-workflow')));
 });
 
 afterAll(async () => {

@@ -48,3 +48,7 @@ test('a failing migration leaves nothing behind', async () => {
   );
   expect(Number(tables[0].n)).toBe(0);
 });
+
+test('a second opening of the same embedded database is refused while the first is open', async () => {
+  await expect(openDatabase({ embeddedDir: path.join(dir, 'pglite') })).rejects.toThrow(/in use by process/);
+});
