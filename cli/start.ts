@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     for (const stop of stops.reverse()) {
       await stop().catch((error: unknown) => logger.error('error while stopping', { error }));
     }
-    logger.info('stopped');
+    process.stdout.write('Stopped.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,9 +1,9 @@
 // Waiting on requests the way an integrator would: poll requests.getRequest until it is finished.
 import type { RequestView } from '../../api/contracts/requests';
-import type { TestPlatform } from './platform';
+import type { PlatformClient } from '../../simulators/oslp/provision';
 
 export async function waitForRequest(
-  client: ReturnType<TestPlatform['client']>,
+  client: PlatformClient,
   correlationUid: string,
   { timeoutMs = 60_000, until = finished }: { timeoutMs?: number; until?: (view: RequestView) => boolean } = {},
 ): Promise<RequestView> {
