@@ -17,19 +17,56 @@ export type DeviceFunctionGroup =
   | 'MONITORING'
   | 'METADATA_MANAGEMENT';
 
-export type DeviceFunction = 'SET_LIGHT' | 'GET_STATUS' | 'UPDATE_AUTHORISATIONS';
+/** What an organisation may do to a device; each device operation of the API needs one of these. */
+export const deviceFunctions = [
+  'SET_LIGHT',
+  'GET_STATUS',
+  'RESUME_SCHEDULE',
+  'SET_TRANSITION',
+  'SET_LIGHT_SCHEDULE',
+  'SET_TARIFF_SCHEDULE',
+  'START_SELF_TEST',
+  'STOP_SELF_TEST',
+  'SET_REBOOT',
+  'SET_EVENT_NOTIFICATIONS',
+  'FIND_EVENTS',
+  'UPDATE_DEVICE',
+  'SET_DEVICE_ALIAS',
+  'SET_MAINTENANCE_STATUS',
+  'SET_DEVICE_LIFECYCLE_STATUS',
+  'GET_FIRMWARE_VERSION',
+  'UPDATE_FIRMWARE',
+  'GET_CONFIGURATION',
+  'SET_CONFIGURATION',
+  'GET_ACTUAL_POWER_USAGE',
+  'GET_POWER_USAGE_HISTORY',
+  'FIND_MESSAGE_LOGS',
+  'UPDATE_KEY',
+  'UPDATE_AUTHORISATIONS',
+] as const;
+export type DeviceFunction = (typeof deviceFunctions)[number];
 
-/** OWNER may do everything; every other group allows the functions listed. */
+/**
+ * OWNER may do everything; every other group allows the functions listed. Changing a device's owner,
+ * keys and authorisations is the owner's alone (or an ADMIN organisation's).
+ */
 export const deviceFunctionsByGroup: Record<Exclude<DeviceFunctionGroup, 'OWNER'>, readonly DeviceFunction[]> = {
-  INSTALLATION: [],
-  AD_HOC: ['SET_LIGHT', 'GET_STATUS'],
-  MANAGEMENT: [],
-  FIRMWARE: [],
-  SCHEDULING: [],
-  TARIFF_SCHEDULING: [],
-  CONFIGURATION: [],
-  MONITORING: [],
-  METADATA_MANAGEMENT: [],
+  INSTALLATION: ['START_SELF_TEST', 'STOP_SELF_TEST', 'UPDATE_DEVICE'],
+  AD_HOC: ['SET_LIGHT', 'GET_STATUS', 'RESUME_SCHEDULE', 'SET_TRANSITION', 'SET_REBOOT', 'START_SELF_TEST', 'STOP_SELF_TEST'],
+  MANAGEMENT: [
+    'SET_EVENT_NOTIFICATIONS',
+    'FIND_EVENTS',
+    'UPDATE_DEVICE',
+    'SET_MAINTENANCE_STATUS',
+    'SET_DEVICE_LIFECYCLE_STATUS',
+    'FIND_MESSAGE_LOGS',
+  ],
+  FIRMWARE: ['GET_FIRMWARE_VERSION', 'UPDATE_FIRMWARE'],
+  SCHEDULING: ['SET_LIGHT_SCHEDULE', 'RESUME_SCHEDULE'],
+  TARIFF_SCHEDULING: ['SET_TARIFF_SCHEDULE'],
+  CONFIGURATION: ['GET_CONFIGURATION', 'SET_CONFIGURATION'],
+  MONITORING: ['FIND_EVENTS', 'GET_ACTUAL_POWER_USAGE', 'GET_POWER_USAGE_HISTORY'],
+  METADATA_MANAGEMENT: ['SET_DEVICE_ALIAS'],
 };
 
 export function groupAllows(group: DeviceFunctionGroup, fn: DeviceFunction): boolean {

@@ -3,6 +3,7 @@
 import { initContract } from '@ts-rest/core';
 import { adminContract } from './contracts/admin';
 import { coreContract } from './contracts/core';
+import { coreEventsContract } from './contracts/core-events';
 import { publicLightingContract } from './contracts/public-lighting';
 import { requestsContract } from './contracts/requests';
 
@@ -11,7 +12,7 @@ const c = initContract();
 export const platformContract = c.router(
   {
     admin: adminContract,
-    core: coreContract,
+    core: { ...coreContract, ...coreEventsContract },
     publicLighting: publicLightingContract,
     requests: requestsContract,
   },

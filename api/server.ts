@@ -10,6 +10,7 @@ import type { ErrorResponse } from './contracts/common';
 import { ApiError } from './errors';
 import { adminHandlers } from './handlers/admin';
 import { coreHandlers } from './handlers/core';
+import { coreEventsHandlers } from './handlers/core-events';
 import { publicLightingHandlers } from './handlers/public-lighting';
 import { requestsHandlers } from './handlers/requests';
 import { buildOpenApiDocument } from './openapi';
@@ -54,7 +55,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const s = initServer();
   const router = s.router(platformContract, {
     admin: adminHandlers(deps),
-    core: coreHandlers(deps),
+    core: { ...coreHandlers(deps), ...coreEventsHandlers(deps) },
     publicLighting: publicLightingHandlers(deps),
     requests: requestsHandlers(deps),
   });
