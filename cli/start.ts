@@ -32,6 +32,9 @@ function parseRoles(value: string): Set<Role> {
   return new Set(wanted as Role[]);
 }
 
+const shutdownState = { stopping: false };
+const shutdownDeadlineMs = 30_000;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
   const selected = parseRoles(values.role ?? 'all');
@@ -40,20 +43,26 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ component: role }, config.LOG_LEVEL);
   // The SDK's own log (worker state, bundling) only from warnings up, unless debugging.
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'INFO' : 'WARN') });
+  // Signals are ours to handle: the stop order below (API, workers, connections, database, Temporal) matters.
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'INFO' : 'WARN'), shutdownSignals: [] });
   if (!embedded && !config.DATABASE_URL) {
     throw new Error(`--role ${role} shares its database with other processes: set DATABASE_URL to a PostgreSQL server`);
   }
 
   const stops: Array<() => Promise<void>> = [];
   const printed: string[] = [];
-  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (shutdownState.stopping) return;
+    shutdownState.stopping = true;
     logger.info('stopping', { signal });
+    // A part that hangs must not keep the operator waiting forever.
+    setTimeout(() => {
+      process.stderr.write(`Not stopped after ${shutdownDeadlineMs / 1000} s; exiting anyway.\n`);
+      process.exit(1);
+    }, shutdownDeadlineMs).unref();
+    // Parts still starting may fail once their dependencies close: that is expected now.
     for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => logger.error('error while stopping', { error }));
+      await stop().catch((error: unknown) => logger.warn('error while stopping', { error }));
     }
     process.stdout.write('Stopped.\n');
     process.exit(0);
@@ -165,6 +174,8 @@ async function startApi(
 }
 
 main().catch((error: unknown) => {
+  // A Ctrl-C during start-up closes what started; the start-up then fails on closed parts, which is no error.
+  if (shutdownState.stopping) return;
   process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

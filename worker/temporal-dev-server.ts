@@ -72,7 +72,9 @@ export async function startTemporalDevServer(options: StartTemporalDevServerOpti
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   if (options.dbFilename) fs.mkdirSync(path.dirname(options.dbFilename), { recursive: true });
   const logFd = fs.openSync(logFile, 'a');
-  const child = spawn(cli, args, { stdio: ['ignore', logFd, logFd] });
+  // Its own process group: a Ctrl-C in the terminal reaches the platform, which then stops the server last,
+  // after the workers that still talk to it.
+  const child = spawn(cli, args, { stdio: ['ignore', logFd, logFd], detached: true });
   fs.closeSync(logFd);
 
   let exited: string | undefined;
