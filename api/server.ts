@@ -3,7 +3,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { createExpressEndpoints, initServer, type RequestValidationError } from '@ts-rest/express';
 import type { ZodError } from 'zod';
 import { MetricsRegistry } from '../common/metrics';
-import { findOrganisationByApiKey } from './api-keys';
+import { findOrganisationByApiKey, type AuthenticatedOrganisation } from './api-keys';
+import { RateLimiter, type RateLimit } from './rate-limit';
 import { platformContract } from './contract';
 import type { ApiDeps } from './context';
 import type { ErrorResponse } from './contracts/common';
@@ -19,6 +20,8 @@ export interface AppOptions {
   /** Validate responses against the contract too (on in tests). */
   responseValidation?: boolean;
   metrics?: MetricsRegistry;
+  /** Requests per organisation; default 50/s with bursts of 200. */
+  rateLimit?: RateLimit;
 }
 
 export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Express {
@@ -50,7 +53,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     res.type('text/plain; version=0.0.4').send(metrics.render());
   });
 
-  app.use('/v1', authenticate(deps));
+  app.use('/v1', authenticate(deps), limitRate(new RateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 })));
 
   const s = initServer();
   const router = s.router(platformContract, {
@@ -103,6 +106,19 @@ function authenticate({ prisma }: ApiDeps): RequestHandler {
       res.locals.organisation = organisation;
       next();
     }, next);
+  };
+}
+
+function limitRate(limiter: RateLimiter): RequestHandler {
+  return (_req, res, next) => {
+    const organisation = res.locals.organisation as AuthenticatedOrganisation;
+    const decision = limiter.take(organisation.id);
+    if (decision.allowed) return next();
+    res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+    res.status(429).json({
+      error: 'RATE_LIMITED',
+      message: `Too many requests for organisation ${organisation.identification}; retry after ${decision.retryAfterSeconds} s`,
+    } satisfies ErrorResponse);
   };
 }
 
