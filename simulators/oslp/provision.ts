@@ -1,14 +1,13 @@
 // Adds a fleet's simulated devices to the platform through its API (core.addDevice), as an installer would:
 // the organisation of the API key becomes their owner.
-import { initClient } from '@ts-rest/core';
-import { platformContract } from '../../api/contract';
+import { createPlatformClient, type PlatformClient } from '../../api/client';
 import { deviceUidToBase64 } from '../../adapters/oslp/envelope';
 import type { OslpSimulatorFleet } from './fleet';
 
-export type PlatformClient = ReturnType<typeof platformClient>;
+export type { PlatformClient } from '../../api/client';
 
-export function platformClient(apiUrl: string, apiKey: string) {
-  return initClient(platformContract, { baseUrl: apiUrl, baseHeaders: { authorization: `Bearer ${apiKey}` } });
+export function platformClient(apiUrl: string, apiKey: string): PlatformClient {
+  return createPlatformClient({ baseUrl: apiUrl, apiKey });
 }
 
 export interface ProvisionOptions {
