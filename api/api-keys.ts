@@ -1,19 +1,100 @@
 // API keys: `osgp_<id>_<secret>`. The id finds the row; only SHA-256 of the secret is stored (the secret is
-// 32 random bytes, so a fast hash is safe here, unlike for passwords).
+// 32 random bytes, so a fast hash is safe here, unlike for passwords). A key is shown once, when issued;
+// afterwards only its id, label and dates can be read.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '../db/client';
 
 const keyPattern = /^osgp_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
+/** The id part of a key (16 hex digits): what lists show and what revoking takes. */
+export const apiKeyIdPattern = /^[a-f0-9]{16}$/;
+
+/** lastUsedAt is written at most once per this interval per key, so authenticating stays a read. */
+export const lastUsedResolutionMs = 60_000;
+
 function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-export async function issueApiKey(prisma: PrismaClient, organisationId: string, label: string): Promise<string> {
+/** A key as it may be shown after it was issued: never the secret, nor its hash. */
+export interface ApiKeyRecord {
+  id: string;
+  label: string;
+  organisationIdentification: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const recordSelect = {
+  id: true,
+  label: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+  organisation: { select: { identification: true } },
+} as const;
+
+function toRecord(row: {
+  id: string;
+  label: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  organisation: { identification: string };
+}): ApiKeyRecord {
+  return {
+    id: row.id,
+    label: row.label,
+    organisationIdentification: row.organisation.identification,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+/** Issues a key for the organisation; `apiKey` is the only time the full key exists outside its holder. */
+export async function issueApiKeyRecord(
+  prisma: PrismaClient,
+  organisationId: string,
+  label: string,
+): Promise<{ apiKey: string; record: ApiKeyRecord }> {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
-  await prisma.apiKey.create({ data: { id, organisationId, label, secretHash: hashSecret(secret) } });
-  return `osgp_${id}_${secret}`;
+  const row = await prisma.apiKey.create({
+    data: { id, organisationId, label, secretHash: hashSecret(secret) },
+    select: recordSelect,
+  });
+  return { apiKey: `osgp_${id}_${secret}`, record: toRecord(row) };
+}
+
+export async function issueApiKey(prisma: PrismaClient, organisationId: string, label: string): Promise<string> {
+  return (await issueApiKeyRecord(prisma, organisationId, label)).apiKey;
+}
+
+/** An organisation's keys, revoked ones included, oldest first. */
+export async function listApiKeys(prisma: PrismaClient, organisationId: string): Promise<ApiKeyRecord[]> {
+  const rows = await prisma.apiKey.findMany({
+    where: { organisationId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    select: recordSelect,
+  });
+  return rows.map(toRecord);
+}
+
+/**
+ * Revokes a key; revoking it again keeps the first revocation time. `ownerId` limits it to that
+ * organisation's keys (undefined: any key). Undefined when there is no such key.
+ */
+export async function revokeApiKey(
+  prisma: PrismaClient,
+  id: string,
+  ownerId: string | undefined,
+): Promise<ApiKeyRecord | undefined> {
+  const where = { id, ...(ownerId ? { organisationId: ownerId } : {}) };
+  await prisma.apiKey.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: new Date() } });
+  const row = await prisma.apiKey.findFirst({ where, select: recordSelect });
+  return row ? toRecord(row) : undefined;
 }
 
 export interface AuthenticatedOrganisation {
@@ -27,6 +108,7 @@ export interface AuthenticatedOrganisation {
 export async function findOrganisationByApiKey(
   prisma: PrismaClient,
   presentedKey: string,
+  now: Date = new Date(),
 ): Promise<AuthenticatedOrganisation | undefined> {
   const match = keyPattern.exec(presentedKey);
   if (!match) return undefined;
@@ -36,6 +118,7 @@ export async function findOrganisationByApiKey(
   const expected = Buffer.from(key.secretHash, 'hex');
   const actual = Buffer.from(hashSecret(secret), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+  await touchLastUsed(prisma, id, key.lastUsedAt, now);
   const { organisation } = key;
   return {
     id: organisation.id,
@@ -43,4 +126,20 @@ export async function findOrganisationByApiKey(
     platformFunctionGroup: organisation.platformFunctionGroup,
     enabled: organisation.enabled,
   };
+}
+
+/**
+ * Records when a key was last used, at most once per `lastUsedResolutionMs`: a write only when the stored
+ * time is older, and conditional, so concurrent requests with the same key write it once. It is
+ * bookkeeping: a failure to write it never refuses a valid key.
+ */
+async function touchLastUsed(prisma: PrismaClient, id: string, lastUsedAt: Date | null, now: Date): Promise<void> {
+  const cutoff = new Date(now.getTime() - lastUsedResolutionMs);
+  if (lastUsedAt && lastUsedAt > cutoff) return;
+  await prisma.apiKey
+    .updateMany({
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lte: cutoff } }] },
+      data: { lastUsedAt: now },
+    })
+    .catch(() => undefined);
 }
