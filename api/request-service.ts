@@ -36,17 +36,25 @@ export interface RequestServiceDeps {
   logger: Logger;
 }
 
-/** How a request's device commands are attempted: one attempt may take the connect and answer time. */
+/**
+ * How a request's device commands are attempted (one attempt may take the connect and answer time), and
+ * how long the organisation's webhook is retried once the request has finished.
+ */
 export function deviceRequestOptionsFrom(
   config: Pick<
     PlatformConfig,
-    'OSLP_CONNECT_TIMEOUT_MS' | 'OSLP_RESPONSE_TIMEOUT_MS' | 'DEVICE_COMMAND_MAX_ATTEMPTS' | 'DEVICE_REQUEST_MAX_CONCURRENCY'
+    | 'OSLP_CONNECT_TIMEOUT_MS'
+    | 'OSLP_RESPONSE_TIMEOUT_MS'
+    | 'DEVICE_COMMAND_MAX_ATTEMPTS'
+    | 'DEVICE_REQUEST_MAX_CONCURRENCY'
+    | 'NOTIFICATION_RETRY_PERIOD_MS'
   >,
 ): DeviceRequestOptions {
   return {
     attemptTimeoutMs: config.OSLP_CONNECT_TIMEOUT_MS + config.OSLP_RESPONSE_TIMEOUT_MS + 5_000,
     maxAttempts: config.DEVICE_COMMAND_MAX_ATTEMPTS,
     maxConcurrency: config.DEVICE_REQUEST_MAX_CONCURRENCY,
+    notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
   };
 }
 

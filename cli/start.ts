@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     if (added.length) logger.info('search attributes registered', { added });
 
     if (selected.has('worker')) {
-      const worker = await createCoreWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, prisma: db.prisma });
+      const worker = await createCoreWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, prisma: db.prisma, logger });
       const running = worker.run();
       stops.push(async () => {
         worker.shutdown();
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       printed.push(`Core worker          task queue "core"`);
     }
     if (selected.has('adapter-oslp')) {
-      const adapter = await startOslpAdapter({ connection, config, prisma: db.prisma, logger, metrics });
+      const adapter = await startOslpAdapter({ connection, clientConnection, config, prisma: db.prisma, logger, metrics });
       stops.push(() => adapter.stop());
       printed.push(`OSLP adapter         task queue "adapter-oslp"; listener ${adapter.listenerAddress}`);
       printed.push(`OSLP platform key    ${adapter.platformKeyFile} (public half: ${adapter.platformPublicKeyFile})`);

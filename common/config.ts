@@ -22,6 +22,8 @@ const configSchema = z.object({
   OSLP_RESPONSE_TIMEOUT_MS: positiveMs.default(30_000),
   DEVICE_COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   DEVICE_REQUEST_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
+  /** How long a notification to an organisation's webhook is retried (with backoff) before it is FAILED. */
+  NOTIFICATION_RETRY_PERIOD_MS: positiveMs.default(24 * 60 * 60 * 1000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -19,7 +19,32 @@ export interface LightValue {
   dimValue?: number;
 }
 
-export type DeviceCommand = { kind: 'setLight'; lightValues: LightValue[] } | { kind: 'getStatus' };
+/**
+ * Groups of device events a device can be told to report (OSGP's EventNotificationType); a device reports
+ * the groups it was last set to, and GetStatus shows them.
+ */
+export const eventNotificationTypes = [
+  'DIAG_EVENTS',
+  'HARDWARE_FAILURE',
+  'LIGHT_EVENTS',
+  'TARIFF_EVENTS',
+  'MONITOR_EVENTS',
+  'FIRMWARE_EVENTS',
+  'COMM_EVENTS',
+  'SECURITY_EVENTS',
+] as const;
+export type EventNotificationType = (typeof eventNotificationTypes)[number];
+
+export type DeviceCommand =
+  | { kind: 'setLight'; lightValues: LightValue[] }
+  | { kind: 'getStatus' }
+  /** Core StartDeviceTest: the device switches its lights on for the test. */
+  | { kind: 'startSelfTest' }
+  /** Core StopDeviceTest: the device ends the test, restores its lights and reports the test result. */
+  | { kind: 'stopSelfTest' }
+  | { kind: 'setReboot' }
+  /** The complete set of event groups the device is to report from now on; empty switches them all off. */
+  | { kind: 'setEventNotifications'; eventNotificationTypes: EventNotificationType[] };
 export type DeviceCommandKind = DeviceCommand['kind'];
 
 export interface DeviceStatus {
@@ -28,9 +53,18 @@ export interface DeviceStatus {
   actualLinkType?: string;
   lightType?: string;
   eventNotificationMask?: number;
+  /** The event groups the device reports (eventNotificationMask decoded). */
+  eventNotificationTypes?: EventNotificationType[];
 }
 
-export type DeviceResponse = { kind: 'setLight' } | { kind: 'getStatus'; status: DeviceStatus };
+export type DeviceResponse =
+  | { kind: 'setLight' }
+  | { kind: 'getStatus'; status: DeviceStatus }
+  | { kind: 'startSelfTest' }
+  /** selfTestResult: the device's result bytes as hex; what they mean is up to the device maker. */
+  | { kind: 'stopSelfTest'; selfTestResult: string }
+  | { kind: 'setReboot' }
+  | { kind: 'setEventNotifications' };
 
 export interface DeviceCommandRequest {
   correlationUid: string;

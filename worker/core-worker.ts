@@ -1,13 +1,18 @@
-// The core worker: domain workflows and the core activities that keep request records.
+// The core worker: domain workflows and the core activities that keep request records and notify
+// organisations' webhooks.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { coreTaskQueue } from '../common/device-commands';
+import { createLogger, type Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
+import { createNotificationActivities } from '../activities/notifications';
 import { createRequestActivities } from '../activities/requests';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   prisma: PrismaClient;
+  /** Where notification deliveries are logged; default a logger of its own. */
+  logger?: Logger;
   taskQueue?: string;
   /** A prebuilt workflow bundle (production, tests); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -16,12 +21,16 @@ export interface CoreWorkerOptions {
 export const workflowsPath = require.resolve('../workflows');
 
 export async function createCoreWorker(options: CoreWorkerOptions): Promise<Worker> {
+  const logger = (options.logger ?? createLogger({ component: 'core-worker' })).child({ worker: 'core' });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? coreTaskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createRequestActivities(options.prisma),
+    activities: {
+      ...createRequestActivities(options.prisma),
+      ...createNotificationActivities({ prisma: options.prisma, logger }),
+    },
     maxConcurrentWorkflowTaskExecutions: 40,
     maxConcurrentActivityTaskExecutions: 50,
   });

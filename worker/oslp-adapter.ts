@@ -1,5 +1,7 @@
 // The OSLP adapter role: the executeDeviceCommand activity on the `adapter-oslp` task queue (so it can run
-// on its own hosts, near the device network) and the listener for device-initiated messages.
+// on its own hosts, near the device network) and the listener for device-initiated messages, which starts
+// the workflows that notify organisations of device events.
+import { Client, type Connection } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { adapterTaskQueue } from '../common/device-commands';
 import type { PlatformConfig } from '../common/config';
@@ -22,7 +24,14 @@ export interface OslpAdapterOptions {
     | 'OSLP_CONNECT_TIMEOUT_MS'
     | 'OSLP_RESPONSE_TIMEOUT_MS'
     | 'oslpPlatformKeyFile'
-  >;
+  > &
+    Partial<Pick<PlatformConfig, 'NOTIFICATION_RETRY_PERIOD_MS'>>;
+  /**
+   * A client connection to the same Temporal cluster, for the listener to start device event notification
+   * workflows (a NativeConnection only serves workers). Without it, device events are stored but nobody is
+   * notified of them.
+   */
+  clientConnection?: Connection;
   prisma: PrismaClient;
   logger: Logger;
   metrics: MetricsRegistry;
@@ -58,12 +67,20 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     maxConcurrentActivityTaskExecutions: options.maxConcurrentCommands ?? 200,
   });
   const running = worker.run();
+  if (!options.clientConnection) logger.warn('no Temporal client connection: device events are stored, nobody is notified of them');
 
   const listener = await startOslpListener({
     host: config.OSLP_LISTENER_HOST,
     port: config.OSLP_LISTENER_PORT,
     platformPrivateKey: platformKey.privateKey,
-    handler: createOslpListenerHandler({ prisma, logger }),
+    handler: createOslpListenerHandler({
+      prisma,
+      logger,
+      temporal: options.clientConnection
+        ? new Client({ connection: options.clientConnection, namespace: config.TEMPORAL_NAMESPACE })
+        : undefined,
+      notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
+    }),
     logger,
   });
 

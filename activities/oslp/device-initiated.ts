@@ -1,12 +1,18 @@
 // What the OSLP listener does with verified device-initiated messages: the two-step registration (which
-// records the device's address and answers with the platform's UTC time) and event notifications. The
-// protocol rules are the pure functions of adapters/oslp/registration.ts; this file keeps their state.
+// records the device's address and answers with the platform's UTC time) and event notifications (stored,
+// then announced to the organisations that subscribed to them). The protocol rules are the pure functions
+// of adapters/oslp/registration.ts; this file keeps their state.
 import { randomInt } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { coreTaskQueue } from '../../common/device-commands';
 import type { Logger } from '../../common/logger';
-import type { PrismaClient } from '../../db/client';
+import { devicesAttribute, operationAttribute, organisationAttribute } from '../../common/search-attributes';
+import type { Prisma, PrismaClient } from '../../db/client';
+import { groupAllows } from '../../api/authorization';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp/envelope';
 import type { OslpInboundContext, OslpInboundReply, OslpListenerHandler, OslpRejection } from '../../adapters/oslp/listener';
-import type { OslpMessage } from '../../adapters/oslp/messages';
+import type { EventNotification, OslpMessage } from '../../adapters/oslp/messages';
+import { deviceEventNotificationId, type NotificationPayload } from '../notifications';
 import {
   checkDeviceInitiatedSequenceNumber,
   handleConfirmRegisterDevice,
@@ -19,9 +25,23 @@ export interface DeviceInitiatedDeps {
   prisma: PrismaClient;
   logger: Logger;
   now?: () => Date;
+  /**
+   * Starts the workflows that notify subscribed organisations of device events (in the client's namespace).
+   * Without it, events are stored and answered, and nobody is notified.
+   */
+  temporal?: Client;
+  /** How long a device event notification is retried; default 24 h. */
+  notificationRetryPeriodMs?: number;
 }
 
-export function createOslpListenerHandler({ prisma, logger, now = () => new Date() }: DeviceInitiatedDeps): OslpListenerHandler {
+export function createOslpListenerHandler({
+  prisma,
+  logger,
+  now = () => new Date(),
+  temporal,
+  notificationRetryPeriodMs,
+}: DeviceInitiatedDeps): OslpListenerHandler {
+  const notifySubscribers = createEventNotifier({ prisma, logger, temporal, notificationRetryPeriodMs });
   const logMessage = (ctx: OslpInboundContext, direction: 'TO_DEVICE' | 'FROM_DEVICE', message: OslpMessage, result: string) =>
     prisma.deviceMessageLog.create({
       data: {
@@ -82,7 +102,18 @@ export function createOslpListenerHandler({ prisma, logger, now = () => new Date
         const check = checkDeviceInitiatedSequenceNumber(state, ctx.sequenceNumber);
         accepted = check.accepted;
         if (check.accepted) {
-          await prisma.device.update({ where: { id: device.id }, data: stateColumns(check.state) });
+          const receivedAt = now();
+          // The sequence number and the events together: a stored event always belongs to an accepted message.
+          const [, events] = await prisma.$transaction([
+            prisma.device.update({ where: { id: device.id }, data: stateColumns(check.state) }),
+            prisma.deviceEvent.createManyAndReturn({
+              data: message.eventNotificationRequest.notifications.map((n) => eventRow(device.identification, n, receivedAt)),
+            }),
+          ]);
+          // The events are stored: the device is answered OK even if nobody could be told (that is logged).
+          await notifySubscribers(device.id, events).catch((error: unknown) =>
+            logger.error('could not notify subscribers of device events', { device: device.identification, error }),
+          );
         } else logger.warn('event notification refused', { device: device.identification, reason: check.reason });
         reply = {
           message: { eventNotificationResponse: { status: check.accepted ? 'OK' : 'REJECTED' } },
@@ -113,6 +144,137 @@ export function createOslpListenerHandler({ prisma, logger, now = () => new Date
         .catch((error: unknown) => logger.error('could not log a rejected frame', { error }));
     },
   };
+}
+
+type StoredEvent = Prisma.DeviceEventGetPayload<object>;
+
+function eventRow(deviceIdentification: string, notification: EventNotification, receivedAt: Date): Prisma.DeviceEventCreateManyInput {
+  return {
+    deviceIdentification,
+    eventType: notification.event,
+    index: notification.index ?? null,
+    description: notification.description || null,
+    deviceTimestamp: parseOslpTimestamp(notification.timestamp),
+    receivedAt,
+  };
+}
+
+/** OSLP's UTC `YYYYMMDDhhmmss`; null when absent or not a real moment. */
+export function parseOslpTimestamp(value: string | undefined): Date | null {
+  const match = value ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value) : null;
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const roundTrips =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return roundTrips ? date : null;
+}
+
+/**
+ * For each stored event: every organisation that subscribed to it on this device, has a webhook, is enabled
+ * and still may FIND_EVENTS on the device gets a Notification row and a deviceEventNotificationWorkflow.
+ * The workflow id is derived from the event and the organisation, so a repeated start notifies once. A
+ * start that fails is logged and left PENDING with its error; the device's event is stored and answered.
+ */
+function createEventNotifier({
+  prisma,
+  logger,
+  temporal,
+  notificationRetryPeriodMs,
+}: Pick<DeviceInitiatedDeps, 'prisma' | 'logger' | 'temporal' | 'notificationRetryPeriodMs'>) {
+  return async (deviceId: string, events: StoredEvent[]): Promise<void> => {
+    if (!temporal || events.length === 0) return;
+    const subscriptions = await prisma.eventSubscription.findMany({
+      where: { deviceId, organisation: { enabled: true, notificationWebhook: { isNot: null } } },
+      select: {
+        eventTypes: true,
+        organisation: {
+          select: {
+            id: true,
+            identification: true,
+            platformFunctionGroup: true,
+            authorizations: { where: { deviceId }, select: { functionGroup: true } },
+          },
+        },
+      },
+    });
+    const notifications: Array<{ row: Prisma.NotificationCreateManyInput; workflowId: string; organisation: string; device: string }> = [];
+    for (const { eventTypes, organisation } of subscriptions) {
+      const allowed =
+        organisation.platformFunctionGroup === 'ADMIN' ||
+        organisation.authorizations.some((a) => groupAllows(a.functionGroup, 'FIND_EVENTS'));
+      if (!allowed) continue;
+      for (const event of events) {
+        if (eventTypes.length > 0 && !eventTypes.includes(event.eventType)) continue;
+        const notificationId = deviceEventNotificationId(event.id, organisation.id);
+        const payload: NotificationPayload = {
+          notificationId,
+          notificationType: 'DEVICE_EVENT',
+          correlationUid: null,
+          deviceIdentification: event.deviceIdentification,
+          result: 'OK',
+          message: describeEvent(event),
+          event: {
+            eventId: event.id.toString(),
+            eventType: event.eventType,
+            index: event.index,
+            description: event.description,
+            deviceTimestamp: event.deviceTimestamp?.toISOString() ?? null,
+            receivedAt: event.receivedAt.toISOString(),
+          },
+        };
+        notifications.push({
+          row: {
+            id: notificationId,
+            organisationId: organisation.id,
+            type: 'DEVICE_EVENT',
+            deviceEventId: event.id,
+            payload: payload as unknown as Prisma.InputJsonValue,
+          },
+          workflowId: `device-event-${event.id}-${organisation.identification}`,
+          organisation: organisation.identification,
+          device: event.deviceIdentification,
+        });
+      }
+    }
+    if (notifications.length === 0) return;
+    await prisma.notification.createMany({ data: notifications.map((n) => n.row), skipDuplicates: true });
+    await Promise.all(
+      notifications.map(async ({ row, workflowId, organisation, device }) => {
+        try {
+          await temporal.workflow.start('deviceEventNotificationWorkflow', {
+            taskQueue: coreTaskQueue,
+            workflowId,
+            args: [{ notificationId: row.id, retryPeriodMs: notificationRetryPeriodMs }],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            typedSearchAttributes: [
+              { key: organisationAttribute, value: organisation },
+              { key: operationAttribute, value: 'core.deviceEventNotification' },
+              { key: devicesAttribute, value: [device] },
+            ],
+          });
+        } catch (error) {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+          logger.error('could not start a device event notification', { notificationId: row.id, error });
+          await prisma.notification
+            .update({ where: { id: row.id }, data: { lastError: `could not be started: ${(error as Error).message}` } })
+            .catch(() => undefined);
+        }
+      }),
+    );
+  };
+}
+
+function describeEvent(event: StoredEvent): string {
+  const index = event.index === null ? '' : ` (index ${event.index})`;
+  const description = event.description ? `: ${event.description}` : '';
+  return `${event.eventType}${index} on ${event.deviceIdentification}${description}`;
 }
 
 function stateColumns(state: OslpDeviceSequenceState) {

@@ -17,6 +17,16 @@ export const identification = z
   .max(64)
   .regex(/^[A-Za-z0-9_.-]+$/, 'only letters, digits, ".", "_" and "-"');
 
+/** Devices one request may name: the workflow fans out over them within Temporal's history limits. */
+export const maxDevicesPerRequest = 1000;
+
+/** The device list of every device command (setLight, getStatus, startDeviceTest, ...). */
+export const deviceIdentifications = z
+  .array(identification)
+  .min(1)
+  .max(maxDevicesPerRequest)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a device');
+
 export const deviceFunctionGroup = z.enum([
   'OWNER',
   'INSTALLATION',

@@ -1,6 +1,9 @@
+// Core: installing and managing devices (OSGP's Core installation and management web services). The data
+// operations answer at once; the device commands answer 202 with a correlationUid, as every device operation.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, identification, standardErrors } from './common';
+import { eventNotificationTypes } from '../../common/device-commands';
+import { acceptedRequest, deviceIdentifications, errorResponse, idempotencyHeaders, identification, standardErrors } from './common';
 
 const c = initContract();
 
@@ -8,6 +11,19 @@ const base64Uid = z
   .string()
   .regex(/^[A-Za-z0-9+/]{16}$/, 'must be the Base64 of 12 bytes (16 characters)')
   .describe('OSLP device uid: 2-byte manufacturer id + 10-byte device id, Base64');
+
+/** OSGP's device lifecycle, from the warehouse to the end of a device's life (the database enum's values). */
+export const deviceLifecycleStatuses = [
+  'NEW_IN_INVENTORY',
+  'READY_FOR_USE',
+  'REGISTERED',
+  'REGISTERED_BY_INSTALLER',
+  'UNDER_TEST',
+  'IN_USE',
+  'RETURNED_TO_SUPPLIER',
+  'DESTROYED',
+] as const;
+export const deviceLifecycleStatus = z.enum(deviceLifecycleStatuses);
 
 export const device = z.object({
   deviceIdentification: z.string(),
@@ -21,10 +37,38 @@ export const device = z.object({
   ownerIdentification: z.string().nullable(),
   activated: z.boolean(),
   inMaintenance: z.boolean(),
-  lifecycleStatus: z.string(),
+  lifecycleStatus: deviceLifecycleStatus,
   registeredAt: z.string().nullable(),
 });
 export type DeviceView = z.infer<typeof device>;
+
+const devicePage = z.object({
+  devices: z.array(device),
+  nextCursor: z.string().nullable().describe('Pass as `after` to read the next page; null on the last page'),
+});
+
+const alias = z.string().max(255);
+const latitude = z.number().min(-90).max(90);
+const longitude = z.number().min(-180).max(180);
+const devicePathParams = z.object({ deviceIdentification: identification });
+
+// Query strings carry text: "true"/"false" (a typed client may pass booleans, which it sends as such text).
+const queryBoolean = z
+  .union([z.boolean(), z.enum(['true', 'false'])], { errorMap: () => ({ message: 'must be true or false' }) })
+  .transform((value) => value === true || value === 'true');
+const pageLimit = z.coerce.number().int().min(1).max(1000).default(100);
+const cursor = z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)');
+
+
+const deviceCommandResponses = {
+  202: acceptedRequest,
+  404: errorResponse,
+  409: errorResponse,
+  503: errorResponse,
+  ...standardErrors,
+} as const;
+
+const deviceDataResponses = { 200: device, 404: errorResponse, ...standardErrors } as const;
 
 export const coreContract = c.router({
   addDevice: {
@@ -33,7 +77,7 @@ export const coreContract = c.router({
     summary: 'Add a device; the calling organisation becomes its owner',
     body: z.object({
       deviceIdentification: identification,
-      alias: z.string().max(255).optional(),
+      alias: alias.optional(),
       protocol: z.enum(['OSLP']),
       networkAddress: z.string().ip().optional().describe('Updated by the device when it registers'),
       port: z.number().int().min(1).max(65535).default(12122),
@@ -42,8 +86,8 @@ export const coreContract = c.router({
         .string()
         .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM (SPKI) public key' })
         .describe("PEM of the device's ECDSA P-256 public key"),
-      latitude: z.number().min(-90).max(90).optional(),
-      longitude: z.number().min(-180).max(180).optional(),
+      latitude: latitude.optional(),
+      longitude: longitude.optional(),
       activated: z.boolean().default(true),
     }),
     responses: {
@@ -51,5 +95,145 @@ export const coreContract = c.router({
       409: errorResponse,
       ...standardErrors,
     },
+  },
+
+  updateDevice: {
+    method: 'PUT',
+    path: '/v1/core/devices/:deviceIdentification',
+    summary: "Change a device's alias, network address, port, location or activation (UPDATE_DEVICE); fields left out stay as they are",
+    pathParams: devicePathParams,
+    body: z
+      .object({
+        alias: alias.nullable().optional().describe('null removes the alias'),
+        networkAddress: z.string().ip().nullable().optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        latitude: latitude.nullable().optional(),
+        longitude: longitude.nullable().optional(),
+        activated: z.boolean().optional(),
+      })
+      .strict()
+      .refine((body) => Object.values(body).some((value) => value !== undefined), 'must change at least one field'),
+    responses: deviceDataResponses,
+  },
+
+  findRecentDevices: {
+    method: 'GET',
+    path: '/v1/core/devices/recent',
+    summary: 'The devices the caller holds an authorisation on, most recently added first',
+    query: z.object({ limit: pageLimit, after: cursor }),
+    responses: { 200: devicePage, ...standardErrors },
+  },
+
+  findDevices: {
+    method: 'GET',
+    path: '/v1/core/devices',
+    summary:
+      'The devices the caller holds an authorisation on (every device for ADMIN), filtered, by deviceIdentification; page with limit and after',
+    query: z
+      .object({
+        limit: pageLimit,
+        after: cursor,
+        deviceIdentificationPrefix: z
+          .string()
+          .max(64)
+          .regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, ".", "_" and "-"')
+          .optional(),
+        protocol: z.enum(['OSLP', 'DLMS']).optional(),
+        ownerIdentification: identification.optional(),
+        activated: queryBoolean.optional(),
+        inMaintenance: queryBoolean.optional(),
+        lifecycleStatus: deviceLifecycleStatus.optional(),
+        minLat: z.coerce.number().min(-90).max(90).optional(),
+        maxLat: z.coerce.number().min(-90).max(90).optional(),
+        minLon: z.coerce.number().min(-180).max(180).optional(),
+        maxLon: z.coerce.number().min(-180).max(180).optional(),
+      })
+      .refine((q) => q.minLat === undefined || q.maxLat === undefined || q.minLat <= q.maxLat, {
+        message: 'must not be above maxLat',
+        path: ['minLat'],
+      })
+      .refine((q) => q.minLon === undefined || q.maxLon === undefined || q.minLon <= q.maxLon, {
+        message: 'must not be above maxLon',
+        path: ['minLon'],
+      }),
+    responses: { 200: devicePage, ...standardErrors },
+  },
+
+  setDeviceAlias: {
+    method: 'PUT',
+    path: '/v1/core/devices/:deviceIdentification/alias',
+    summary: "Set or remove a device's alias (SET_DEVICE_ALIAS)",
+    pathParams: devicePathParams,
+    body: z.object({ alias: alias.nullable().describe('null removes the alias') }),
+    responses: deviceDataResponses,
+  },
+
+  setMaintenanceStatus: {
+    method: 'PUT',
+    path: '/v1/core/devices/:deviceIdentification/maintenance-status',
+    summary: 'Put a device in or out of maintenance; a device in maintenance refuses device commands (SET_MAINTENANCE_STATUS)',
+    pathParams: devicePathParams,
+    body: z.object({ inMaintenance: z.boolean() }),
+    responses: deviceDataResponses,
+  },
+
+  setDeviceLifecycleStatus: {
+    method: 'PUT',
+    path: '/v1/core/devices/:deviceIdentification/lifecycle-status',
+    summary: "Set a device's lifecycle status (SET_DEVICE_LIFECYCLE_STATUS)",
+    pathParams: devicePathParams,
+    body: z.object({ lifecycleStatus: deviceLifecycleStatus }),
+    responses: deviceDataResponses,
+  },
+
+  startDeviceTest: {
+    method: 'POST',
+    path: '/v1/core/start-device-test',
+    summary: 'Start the self test of one or many devices (an OSLP light controller switches its lights on for it)',
+    headers: idempotencyHeaders,
+    body: z.object({ deviceIdentifications }),
+    responses: deviceCommandResponses,
+  },
+
+  stopDeviceTest: {
+    method: 'POST',
+    path: '/v1/core/stop-device-test',
+    summary: "Stop the self test of one or many devices; each device's result carries its self test result",
+    headers: idempotencyHeaders,
+    body: z.object({ deviceIdentifications }),
+    responses: deviceCommandResponses,
+  },
+
+  setReboot: {
+    method: 'POST',
+    path: '/v1/core/set-reboot',
+    summary: 'Restart one or many devices',
+    headers: idempotencyHeaders,
+    body: z.object({ deviceIdentifications }),
+    responses: deviceCommandResponses,
+  },
+
+  setEventNotifications: {
+    method: 'POST',
+    path: '/v1/core/set-event-notifications',
+    summary: 'Set the groups of events one or many devices report (the complete set; an empty list switches all off)',
+    headers: idempotencyHeaders,
+    body: z.object({
+      deviceIdentifications,
+      eventNotificationTypes: z
+        .array(z.enum(eventNotificationTypes))
+        .max(eventNotificationTypes.length)
+        .refine((types) => new Set(types).size === types.length, 'must not repeat a type'),
+    }),
+    responses: deviceCommandResponses,
+  },
+
+  getStatus: {
+    method: 'POST',
+    path: '/v1/core/get-status',
+    summary: "Read the status of one or many devices (lights, link, event notifications); each device's result carries it",
+    headers: idempotencyHeaders,
+    body: z.object({ deviceIdentifications }),
+    responses: deviceCommandResponses,
   },
 });

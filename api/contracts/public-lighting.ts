@@ -1,16 +1,10 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { acceptedRequest, errorResponse, idempotencyHeaders, identification, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, errorResponse, idempotencyHeaders, standardErrors } from './common';
 
 const c = initContract();
 
-export const maxDevicesPerRequest = 1000;
-
-const deviceIdentifications = z
-  .array(identification)
-  .min(1)
-  .max(maxDevicesPerRequest)
-  .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a device');
+export { maxDevicesPerRequest } from './common';
 
 export const lightValue = z
   .object({

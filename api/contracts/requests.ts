@@ -24,6 +24,14 @@ export const requestView = z.object({
   finishedAt: z.string().nullable(),
   progress: z.object({ total: z.number().int(), done: z.number().int(), ok: z.number().int(), failed: z.number().int() }),
   devices: z.array(deviceResult),
+  notification: z
+    .object({
+      state: z.enum(['PENDING', 'DELIVERED', 'FAILED']),
+      attempts: z.number().int(),
+      lastError: z.string().nullable(),
+    })
+    .nullable()
+    .describe("The notification of the request's end to the organisation's webhook; null when it has none"),
   nextCursor: z.string().nullable().describe('Pass as `after` to read the next page of device results'),
 });
 export type RequestView = z.infer<typeof requestView>;

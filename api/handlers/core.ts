@@ -1,14 +1,17 @@
-import { createPublicKey } from 'node:crypto';
 import { initServer } from '@ts-rest/express';
 import { Prisma } from '../../generated/prisma/client';
+import type { EventNotificationType } from '../../common/device-commands';
 import { coreContract, type DeviceView } from '../contracts/core';
-import { requireEnabled } from '../authorization';
+import { authorizeDevices, requireEnabled, type DeviceFunction } from '../authorization';
+import type { AuthenticatedOrganisation } from '../api-keys';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
+import { assertP256PublicKey } from '../public-keys';
 
 const s = initServer();
 
-type DeviceRow = Prisma.DeviceGetPayload<{ include: { owner: { select: { identification: true } } } }>;
+const withOwner = { owner: { select: { identification: true } } } as const;
+type DeviceRow = Prisma.DeviceGetPayload<{ include: typeof withOwner }>;
 
 export function toDeviceView(device: DeviceRow): DeviceView {
   return {
@@ -28,12 +31,56 @@ export function toDeviceView(device: DeviceRow): DeviceView {
   };
 }
 
-export function coreHandlers({ prisma, logger }: ApiDeps) {
+/** The device command operations of Core: one workflow per request, as publicLighting.setLight. */
+const deviceCommands = {
+  startDeviceTest: { fn: 'START_SELF_TEST', workflowType: 'startDeviceTestWorkflow' },
+  stopDeviceTest: { fn: 'STOP_SELF_TEST', workflowType: 'stopDeviceTestWorkflow' },
+  setReboot: { fn: 'SET_REBOOT', workflowType: 'setRebootWorkflow' },
+  setEventNotifications: { fn: 'SET_EVENT_NOTIFICATIONS', workflowType: 'setEventNotificationsWorkflow' },
+  // The same device command as publicLighting.getStatus, so the same workflow.
+  getStatus: { fn: 'GET_STATUS', workflowType: 'getStatusWorkflow' },
+} as const satisfies Record<string, { fn: DeviceFunction; workflowType: string }>;
+
+export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
+  /** Changes one device the caller may `fn` on (also while inactive or in maintenance: no device contact). */
+  const changeDevice = async (
+    caller: AuthenticatedOrganisation,
+    identification: string,
+    fn: DeviceFunction,
+    data: Prisma.DeviceUpdateInput,
+  ): Promise<{ status: 200; body: DeviceView }> => {
+    await authorizeDevices(prisma, caller, [identification], fn, { operational: false });
+    try {
+      const device = await prisma.device.update({ where: { identification }, data, include: withOwner });
+      logger.info('device changed', { device: identification, by: caller.identification, fn });
+      return { status: 200, body: toDeviceView(device) };
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
+        throw new ApiError(404, 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`);
+      }
+      throw error;
+    }
+  };
+
+  const startDeviceCommand = async <TArgs extends object>(
+    operation: keyof typeof deviceCommands,
+    caller: AuthenticatedOrganisation,
+    deviceIdentifications: string[],
+    args: TArgs,
+    idempotencyKey: string | undefined,
+  ) => {
+    const { fn, workflowType } = deviceCommands[operation];
+    // Device commands reach the device: it must be activated and not in maintenance (403 otherwise).
+    const devices = await authorizeDevices(prisma, caller, deviceIdentifications, fn);
+    const accepted = await requests.start({ organisation: caller, domain: 'core', operation, workflowType, devices, args, idempotencyKey });
+    return { status: 202 as const, body: accepted };
+  };
+
   return s.router(coreContract, {
     addDevice: async ({ body, res }) => {
       const caller = callerOf(res);
       requireEnabled(caller);
-      assertEcPublicKey(body.publicKey);
+      assertP256PublicKey(body.publicKey, 'body.publicKey');
       try {
         const device = await prisma.device.create({
           data: {
@@ -50,7 +97,7 @@ export function coreHandlers({ prisma, logger }: ApiDeps) {
             owner: { connect: { id: caller.id } },
             authorizations: { create: { organisationId: caller.id, functionGroup: 'OWNER' } },
           },
-          include: { owner: { select: { identification: true } } },
+          include: withOwner,
         });
         logger.info('device added', { device: device.identification, owner: caller.identification });
         return { status: 201, body: toDeviceView(device) };
@@ -61,26 +108,155 @@ export function coreHandlers({ prisma, logger }: ApiDeps) {
         throw error;
       }
     },
+
+    updateDevice: async ({ params, body, res }) =>
+      changeDevice(callerOf(res), params.deviceIdentification, 'UPDATE_DEVICE', {
+        alias: body.alias,
+        networkAddress: body.networkAddress,
+        port: body.port,
+        latitude: body.latitude,
+        longitude: body.longitude,
+        activated: body.activated,
+      }),
+
+    setDeviceAlias: async ({ params, body, res }) =>
+      changeDevice(callerOf(res), params.deviceIdentification, 'SET_DEVICE_ALIAS', { alias: body.alias }),
+
+    setMaintenanceStatus: async ({ params, body, res }) =>
+      changeDevice(callerOf(res), params.deviceIdentification, 'SET_MAINTENANCE_STATUS', { inMaintenance: body.inMaintenance }),
+
+    // OSGP handles SetDeviceLifecycleStatus asynchronously (through its domain adapter and queues), but it only
+    // changes the platform's own record and never reaches the device: here it is a direct database change
+    // answering 200 with the changed device.
+    setDeviceLifecycleStatus: async ({ params, body, res }) =>
+      changeDevice(callerOf(res), params.deviceIdentification, 'SET_DEVICE_LIFECYCLE_STATUS', {
+        lifecycleStatus: body.lifecycleStatus,
+      }),
+
+    findRecentDevices: async ({ query, res }) => {
+      const caller = callerOf(res);
+      requireEnabled(caller);
+      const after = query.after === undefined ? undefined : decodeRecentCursor(query.after);
+      const rows = await prisma.device.findMany({
+        where: {
+          authorizations: { some: { organisationId: caller.id } },
+          ...(after
+            ? {
+                OR: [
+                  { createdAt: { lt: after.createdAt } },
+                  { createdAt: after.createdAt, identification: { gt: after.identification } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { identification: 'asc' }],
+        take: query.limit + 1,
+        include: withOwner,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: 'recent', t: last.createdAt.toISOString(), i: last.identification }) : null;
+      return { status: 200, body: { devices: page.map(toDeviceView), nextCursor } };
+    },
+
+    findDevices: async ({ query, res }) => {
+      const caller = callerOf(res);
+      requireEnabled(caller);
+      const after = query.after === undefined ? undefined : decodeFindCursor(query.after);
+      const where: Prisma.DeviceWhereInput = {
+        ...(caller.platformFunctionGroup === 'ADMIN' ? {} : { authorizations: { some: { organisationId: caller.id } } }),
+        identification: {
+          ...(query.deviceIdentificationPrefix ? { startsWith: escapeLike(query.deviceIdentificationPrefix) } : {}),
+          ...(after !== undefined ? { gt: after } : {}),
+        },
+        ...(query.protocol ? { protocol: query.protocol } : {}),
+        ...(query.ownerIdentification ? { owner: { identification: query.ownerIdentification } } : {}),
+        ...(query.activated !== undefined ? { activated: query.activated } : {}),
+        ...(query.inMaintenance !== undefined ? { inMaintenance: query.inMaintenance } : {}),
+        ...(query.lifecycleStatus ? { lifecycleStatus: query.lifecycleStatus } : {}),
+        // A location box leaves out devices without a location.
+        ...(query.minLat !== undefined || query.maxLat !== undefined
+          ? { latitude: { ...(query.minLat !== undefined ? { gte: query.minLat } : {}), ...(query.maxLat !== undefined ? { lte: query.maxLat } : {}), not: null } }
+          : {}),
+        ...(query.minLon !== undefined || query.maxLon !== undefined
+          ? { longitude: { ...(query.minLon !== undefined ? { gte: query.minLon } : {}), ...(query.maxLon !== undefined ? { lte: query.maxLon } : {}), not: null } }
+          : {}),
+      };
+      const rows = await prisma.device.findMany({
+        where,
+        // identification is unique: a stable order, and the cursor is the last identification of a page.
+        orderBy: { identification: 'asc' },
+        take: query.limit + 1,
+        include: withOwner,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: 'find', i: last.identification }) : null;
+      return { status: 200, body: { devices: page.map(toDeviceView), nextCursor } };
+    },
+
+    startDeviceTest: async ({ body, headers, res }) =>
+      startDeviceCommand('startDeviceTest', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+
+    stopDeviceTest: async ({ body, headers, res }) =>
+      startDeviceCommand('stopDeviceTest', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+
+    setReboot: async ({ body, headers, res }) =>
+      startDeviceCommand('setReboot', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+
+    setEventNotifications: async ({ body, headers, res }) =>
+      startDeviceCommand(
+        'setEventNotifications',
+        callerOf(res),
+        body.deviceIdentifications,
+        { eventNotificationTypes: body.eventNotificationTypes satisfies EventNotificationType[] },
+        headers['idempotency-key'],
+      ),
+
+    getStatus: async ({ body, headers, res }) =>
+      startDeviceCommand('getStatus', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
   });
 }
 
-/** OSLP signatures are ECDSA: refuse a key the adapter could never verify with, at the door. */
-function assertEcPublicKey(pem: string): void {
-  let keyType: string | undefined;
-  let curve: string | undefined;
-  try {
-    const key = createPublicKey(pem);
-    keyType = key.asymmetricKeyType;
-    curve = key.asymmetricKeyDetails?.namedCurve;
-  } catch {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'body.publicKey: not a readable PEM public key', 'body.publicKey');
-  }
-  if (keyType !== 'ec' || curve !== 'prime256v1') {
-    throw new ApiError(
-      400,
-      'VALIDATION_FAILED',
-      'body.publicKey: must be an EC P-256 (prime256v1) public key, as OSLP signs with',
-      'body.publicKey',
-    );
-  }
+// ---------------------------------------------------------------- cursors
+
+/** What a page cursor holds: opaque to callers (Base64url JSON), tagged with the listing it belongs to. */
+type Cursor = { k: 'find'; i: string } | { k: 'recent'; t: string; i: string };
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
+
+function invalidCursor(): ApiError {
+  return new ApiError(400, 'VALIDATION_FAILED', 'query.after: not a cursor of this listing (use the nextCursor it returned)', 'query.after');
+}
+
+function decodeCursor(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw invalidCursor();
+}
+
+function decodeFindCursor(text: string): string {
+  const cursor = decodeCursor(text);
+  if (cursor.k !== 'find' || typeof cursor.i !== 'string') throw invalidCursor();
+  return cursor.i;
+}
+
+function decodeRecentCursor(text: string): { createdAt: Date; identification: string } {
+  const cursor = decodeCursor(text);
+  if (cursor.k !== 'recent' || typeof cursor.i !== 'string' || typeof cursor.t !== 'string') throw invalidCursor();
+  const createdAt = new Date(cursor.t);
+  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
+  return { createdAt, identification: cursor.i };
+}
+
+/** Prisma passes startsWith to LIKE as it is: escape LIKE's wildcards (and its escape character). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+

@@ -19,7 +19,7 @@ export function requestsHandlers({ prisma }: ApiDeps) {
       if (!record || (record.organisationId !== caller.id && caller.platformFunctionGroup !== 'ADMIN')) {
         throw new ApiError(404, 'REQUEST_NOT_FOUND', `No request with correlationUid ${params.correlationUid}`);
       }
-      const [counts, page] = await Promise.all([
+      const [counts, page, notification] = await Promise.all([
         prisma.deviceResult.groupBy({ by: ['result'], where: { correlationUid: record.correlationUid }, _count: true }),
         prisma.deviceResult.findMany({
           where: {
@@ -28,6 +28,10 @@ export function requestsHandlers({ prisma }: ApiDeps) {
           },
           orderBy: { deviceIdentification: 'asc' },
           take: query.limit + 1,
+        }),
+        prisma.notification.findFirst({
+          where: { correlationUid: record.correlationUid, type: 'REQUEST_FINISHED' },
+          select: { state: true, attempts: true, lastError: true },
         }),
       ]);
       const ok = counts.find((c) => c.result === 'OK')?._count ?? 0;
@@ -56,6 +60,7 @@ export function requestsHandlers({ prisma }: ApiDeps) {
             finishedAt: d.finishedAt.toISOString(),
           })),
           nextCursor: hasMore ? devices[devices.length - 1].deviceIdentification : null,
+          notification,
         },
       };
     },

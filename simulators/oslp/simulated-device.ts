@@ -13,6 +13,12 @@
  *    `received` with outcome 'out-of-sequence'). Before its first registration a device accepts any
  *    number and adopts it.
  *  - Requests the device does not implement are closed without answer (outcome 'unsupported').
+ *  - StartSelfTest switches every light on for the test; StopSelfTest puts the lights back as
+ *    they were before it and reports a one-octet result, 0 (passed). Both are idempotent, so a retried
+ *    command does no harm: a second start keeps the state from before the first, and a stop without a
+ *    running test answers OK and changes nothing.
+ *  - SetEventNotifications stores the mask, which GetStatus shows. SetReboot counts a start (GetStatus's
+ *    startupCounter) and keeps the lights and the mask, as a controller that stores them would.
  */
 import { type KeyObject } from 'node:crypto';
 import net from 'node:net';
@@ -77,6 +83,10 @@ export interface SimulatedDeviceState {
   eventNotificationMask: number;
   lightType: OslpLightType;
   linkType: OslpLinkType;
+  /** The lights as they were when the running self test started; null when no test runs. */
+  selfTest: { lightsBefore: SimulatedLight[] } | null;
+  /** Starts of the device, reboots included (GetStatus's startupCounter). */
+  startupCounter: number;
 }
 
 export type ReceivedOutcome = 'answered' | 'rejected' | 'ignored' | 'dropped' | 'out-of-sequence' | 'unsupported';
@@ -114,6 +124,7 @@ export interface SimulatedDeviceOptions {
 const LIGHT_COUNT = OSLP_MAX_LIGHT_INDEX;
 const ALL_EVENTS_MASK = Object.values(OSLP_NOTIFICATION_BITS).reduce((mask, bit) => mask | bit, 0);
 const FIRMWARE_VERSION = 'R01';
+const SELF_TEST_PASSED = 0;
 
 export class SimulatedOslpDevice {
   readonly identification: string;
@@ -146,6 +157,8 @@ export class SimulatedOslpDevice {
       eventNotificationMask: ALL_EVENTS_MASK,
       lightType: 'RELAY',
       linkType: 'ETHERNET',
+      selfTest: null,
+      startupCounter: 1,
     };
   }
 
@@ -234,10 +247,15 @@ export class SimulatedOslpDevice {
         return { setEventNotificationsResponse: { status: 'OK' } };
       case 'getFirmwareVersionRequest':
         return { getFirmwareVersionResponse: { firmwareVersion: FIRMWARE_VERSION } };
-      case 'stopSelfTestRequest':
-        return { stopSelfTestResponse: { status: 'OK', selfTestResult: Buffer.from([0]) } };
       case 'startSelfTestRequest':
+        this.startSelfTest();
+        return { startSelfTestResponse: { status: 'OK' } };
+      case 'stopSelfTestRequest':
+        this.stopSelfTest();
+        return { stopSelfTestResponse: { status: 'OK', selfTestResult: Buffer.from([SELF_TEST_PASSED]) } };
       case 'setRebootRequest':
+        this.state.startupCounter += 1;
+        return { setRebootResponse: { status: 'OK' } };
       case 'resumeScheduleRequest':
       case 'setTransitionRequest':
       case 'setScheduleRequest':
@@ -245,6 +263,22 @@ export class SimulatedOslpDevice {
       default:
         return null;
     }
+  }
+
+  private startSelfTest(): void {
+    // A repeated start keeps the lights from before the first one, to put back at the stop.
+    this.state.selfTest ??= { lightsBefore: this.state.lights.map((light) => ({ ...light })) };
+    for (const light of this.state.lights) light.on = true;
+  }
+
+  private stopSelfTest(): void {
+    const test = this.state.selfTest;
+    if (!test) return;
+    for (const light of this.state.lights) {
+      const before = test.lightsBefore.find((l) => l.index === light.index);
+      if (before) Object.assign(light, before);
+    }
+    this.state.selfTest = null;
   }
 
   /** Applies all values or none: a value with an index the device lacks fails the whole request. */
@@ -279,6 +313,7 @@ export class SimulatedOslpDevice {
       lightType: this.state.lightType,
       eventNotificationMask: this.state.eventNotificationMask,
       numberOfOutputs: LIGHT_COUNT,
+      startupCounter: this.state.startupCounter,
       firmwareVersion: FIRMWARE_VERSION,
     };
   }

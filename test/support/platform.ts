@@ -27,6 +27,8 @@ export interface TestPlatformOptions {
   deviceRequestOptions?: Partial<DeviceRequestOptions>;
   oslpConnectTimeoutMs?: number;
   oslpResponseTimeoutMs?: number;
+  /** How long webhook notifications are retried (requests and device events); default 60 s. */
+  notificationRetryPeriodMs?: number;
 }
 
 export interface TestPlatform {
@@ -69,6 +71,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const platformKey = loadOrCreatePlatformKey(path.join(keyDir, 'oslp-platform.pem'));
   const oslpConnectTimeoutMs = options.oslpConnectTimeoutMs ?? 2_000;
   const oslpResponseTimeoutMs = options.oslpResponseTimeoutMs ?? 3_000;
+  const notificationRetryPeriodMs = options.notificationRetryPeriodMs ?? 60_000;
 
   const db = await openDatabase({ url: databaseUrl, embeddedDir: '' });
   stops.push(() => db.close());
@@ -82,7 +85,13 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => nativeConnection.close());
-    const worker = await createCoreWorker({ connection: nativeConnection, namespace, prisma: db.prisma, workflowBundle: await bundle });
+    const worker = await createCoreWorker({
+      connection: nativeConnection,
+      namespace,
+      prisma: db.prisma,
+      logger,
+      workflowBundle: await bundle,
+    });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -97,7 +106,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         OSLP_CONNECT_TIMEOUT_MS: oslpConnectTimeoutMs,
         OSLP_RESPONSE_TIMEOUT_MS: oslpResponseTimeoutMs,
         oslpPlatformKeyFile: platformKey.file,
+        NOTIFICATION_RETRY_PERIOD_MS: notificationRetryPeriodMs,
       },
+      clientConnection: connection,
       prisma: db.prisma,
       logger,
       metrics,
@@ -110,6 +121,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     attemptTimeoutMs: oslpConnectTimeoutMs + oslpResponseTimeoutMs + 2_000,
     maxAttempts: 3,
     maxConcurrency: 50,
+    notificationRetryPeriodMs,
     ...options.deviceRequestOptions,
   };
   const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
@@ -151,6 +163,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       OSLP_CONNECT_TIMEOUT_MS: String(oslpConnectTimeoutMs),
       OSLP_RESPONSE_TIMEOUT_MS: String(oslpResponseTimeoutMs),
       OSLP_LISTENER_PORT: '0',
+      NOTIFICATION_RETRY_PERIOD_MS: String(notificationRetryPeriodMs),
     },
     createOrganisation,
     client: (apiKey) => platformClient(baseUrl, apiKey),

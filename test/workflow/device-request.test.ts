@@ -13,6 +13,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTimeSkippingEnvironment } from '../support/time-skipping';
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
 import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+import type { NotificationActivities } from '../../activities/notifications';
 import type { DeviceRequestOptions, RequestProgress, RequestSummary } from '../../workflows/common/device-request';
 import { workflowsPath } from '../../worker/core-worker';
 
@@ -42,13 +43,21 @@ async function runSetLight(
   const results = new Map<string, DeviceResultRecord>();
   const calls = new Map<string, number>();
   let completed: string | undefined;
-  const core: RequestActivities = {
+  const core: RequestActivities & NotificationActivities = {
     async recordDeviceResults({ results: batch }) {
       for (const r of batch) results.set(r.deviceIdentification, r);
     },
     async completeRequest({ state }) {
       completed = state;
     },
+    // No webhook: nobody to notify (test/workflow/notifications.test.ts covers delivery).
+    async prepareRequestNotification() {
+      return null;
+    },
+    async deliverNotification() {
+      throw new Error('not expected: no webhook');
+    },
+    async recordNotificationFailure() {},
   };
   const adapter = {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {

@@ -6,6 +6,7 @@ import {
   ApplicationFailure,
   TimeoutFailure,
   defineQuery,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -21,6 +22,7 @@ import {
   type Protocol,
 } from '../../common/device-commands';
 import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+import { defaultNotificationRetryPeriodMs, deliverWithRetries, notificationBookkeeping } from '../notifications/delivery';
 
 export interface DeviceTarget {
   deviceIdentification: string;
@@ -33,6 +35,8 @@ export interface DeviceRequestOptions {
   maxAttempts: number;
   /** Device commands in flight at once for this request. */
   maxConcurrency: number;
+  /** How long the organisation's webhook is retried when the request has finished (default 24 h). */
+  notificationRetryPeriodMs?: number;
 }
 
 export interface DeviceRequestInput {
@@ -122,7 +126,25 @@ export async function runDeviceRequest(
 
   const state = progress.failed === 0 ? 'OK' : 'NOT_OK';
   await core.completeRequest({ correlationUid, state });
+  // Workflows that finished before notifications existed replay without this step.
+  if (patched('request-finished-notification')) {
+    await notifyRequestFinished({ correlationUid, state, ...progress }, input.options.notificationRetryPeriodMs);
+  }
   return { correlationUid, state, ...progress };
+}
+
+/**
+ * Tells the organisation, when it has a webhook, that its request finished. The request record is closed
+ * already; a notification that cannot be delivered is recorded as FAILED and never fails the request.
+ */
+async function notifyRequestFinished(summary: RequestSummary, retryPeriodMs = defaultNotificationRetryPeriodMs): Promise<void> {
+  try {
+    const { correlationUid, state, total, ok, failed } = summary;
+    const notificationId = await notificationBookkeeping.prepareRequestNotification({ correlationUid, state, total, ok, failed });
+    if (notificationId) await deliverWithRetries(notificationId, retryPeriodMs);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+  }
 }
 
 async function executeOnDevice(

@@ -1,0 +1,220 @@
+// Core activities that notify organisations through their webhook: a finished request, or a device event
+// they subscribed to. Each notification is a row (state, attempts, last error) created before the first
+// delivery attempt; `deliverNotification` makes one attempt per activity attempt, and the workflow's retry
+// policy (backoff, retry period) decides when to try again and when to give up.
+//
+// What a webhook receives: a POST with a JSON body (`NotificationPayload`) and two headers,
+//   X-OSGP-Timestamp: <unix seconds of this attempt>
+//   X-OSGP-Signature: sha256=<hex HMAC-SHA256, keyed with the webhook secret, of `${timestamp}.${body}`>
+// The receiver recomputes the HMAC over the raw body, compares in constant time and refuses old timestamps
+// (replays). The body is the same on every attempt; `notificationId` lets a receiver drop a repeat.
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from '../common/logger';
+import type { Prisma, PrismaClient } from '../db/client';
+
+export type NotificationType = 'REQUEST_FINISHED' | 'DEVICE_EVENT';
+
+export interface DeviceEventDetails {
+  eventId: string;
+  eventType: string;
+  index: number | null;
+  description: string | null;
+  deviceTimestamp: string | null;
+  receivedAt: string;
+}
+
+/** The JSON body a webhook receives. */
+export interface NotificationPayload {
+  notificationId: string;
+  notificationType: NotificationType;
+  /** The request's correlation uid; null for device events. */
+  correlationUid: string | null;
+  /** Device events: the device that reported it. */
+  deviceIdentification?: string;
+  /** Finished requests: how many devices the request addressed. */
+  deviceCount?: number;
+  /** Finished requests: OK or NOT_OK. Device events: OK (the event was received and verified). */
+  result: string;
+  message: string;
+  event?: DeviceEventDetails;
+}
+
+export interface RequestFinishedInput {
+  correlationUid: string;
+  state: 'OK' | 'NOT_OK';
+  total: number;
+  ok: number;
+  failed: number;
+}
+
+export interface NotificationOutcome {
+  notificationId: string;
+  state: 'DELIVERED' | 'FAILED';
+}
+
+export interface NotificationActivities {
+  /**
+   * Creates the notification of a finished request when its organisation has a webhook (and is enabled);
+   * returns its id, or null when there is nobody to notify. Idempotent.
+   */
+  prepareRequestNotification(input: RequestFinishedInput): Promise<string | null>;
+  /** One delivery attempt; throws (retryable) when the webhook did not take it. */
+  deliverNotification(input: { notificationId: string }): Promise<void>;
+  /** Marks a notification FAILED after its retries ran out; keeps the last attempt's error. */
+  recordNotificationFailure(input: { notificationId: string; error: string }): Promise<void>;
+}
+
+/** Failure types of deliverNotification that retrying cannot fix. */
+export const permanentNotificationFailureTypes = ['NOTIFICATION_UNKNOWN', 'NO_WEBHOOK'] as const;
+
+export const requestNotificationId = (correlationUid: string): string => `request-finished:${correlationUid}`;
+export const deviceEventNotificationId = (eventId: string | bigint, organisationId: string): string =>
+  `device-event:${eventId}:${organisationId}`;
+
+export const signatureHeader = 'X-OSGP-Signature';
+export const timestampHeader = 'X-OSGP-Timestamp';
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${body}`). */
+export function notificationSignature(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export interface NotificationActivityDeps {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Upper bound of one POST, answer included. Default 10 s. */
+  httpTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export function createNotificationActivities({
+  prisma,
+  logger,
+  httpTimeoutMs = 10_000,
+  now = () => new Date(),
+}: NotificationActivityDeps): NotificationActivities {
+  return {
+    async prepareRequestNotification({ correlationUid, state, total, ok }) {
+      const record = await prisma.requestRecord.findUnique({
+        where: { correlationUid },
+        select: {
+          domain: true,
+          operation: true,
+          deviceCount: true,
+          organisation: { select: { id: true, enabled: true, notificationWebhook: { select: { organisationId: true } } } },
+        },
+      });
+      if (!record?.organisation.notificationWebhook || !record.organisation.enabled) return null;
+      const notificationId = requestNotificationId(correlationUid);
+      const payload: NotificationPayload = {
+        notificationId,
+        notificationType: 'REQUEST_FINISHED',
+        correlationUid,
+        deviceCount: record.deviceCount,
+        result: state,
+        message: `${record.domain}.${record.operation} finished ${state}: ${ok} of ${total} device(s) OK`,
+      };
+      await prisma.notification.createMany({
+        data: [
+          {
+            id: notificationId,
+            correlationUid,
+            organisationId: record.organisation.id,
+            type: 'REQUEST_FINISHED',
+            payload: payload as unknown as Prisma.InputJsonValue,
+          },
+        ],
+        skipDuplicates: true,
+      });
+      return notificationId;
+    },
+
+    async deliverNotification({ notificationId }) {
+      const attempt = Context.current().info.attempt;
+      const notification = await prisma.notification.findUnique({
+        where: { id: notificationId },
+        select: { state: true, payload: true, organisation: { select: { identification: true, notificationWebhook: true } } },
+      });
+      if (!notification) {
+        throw ApplicationFailure.nonRetryable(`Notification ${notificationId} does not exist`, 'NOTIFICATION_UNKNOWN');
+      }
+      // An attempt that delivered but died before its activity completed: do not send twice.
+      if (notification.state === 'DELIVERED') return;
+      const webhook = notification.organisation.notificationWebhook;
+      if (!webhook) {
+        const error = `Organisation ${notification.organisation.identification} has no notification webhook (any more)`;
+        await prisma.notification.update({ where: { id: notificationId }, data: { attempts: attempt, lastError: error } });
+        throw ApplicationFailure.nonRetryable(error, 'NO_WEBHOOK');
+      }
+
+      const body = JSON.stringify(notification.payload);
+      const timestamp = String(Math.floor(now().getTime() / 1000));
+      const target = describeUrl(webhook.url);
+      let error: string;
+      try {
+        const response = await fetch(webhook.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'osgp-ts-notifications/1',
+            [timestampHeader]: timestamp,
+            [signatureHeader]: notificationSignature(webhook.secret, timestamp, body),
+          },
+          body,
+          // A redirect would carry the signed body somewhere the organisation did not register.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(httpTimeoutMs),
+        });
+        await response.body?.cancel().catch(() => undefined);
+        if (response.status >= 200 && response.status < 300) {
+          await prisma.notification.update({
+            where: { id: notificationId },
+            data: { state: 'DELIVERED', attempts: attempt, lastError: null, deliveredAt: now() },
+          });
+          logger.info('notification delivered', { notificationId, target, attempt });
+          return;
+        }
+        error = `HTTP ${response.status}${response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''}`;
+      } catch (caught) {
+        error = describeFetchError(caught, httpTimeoutMs);
+      }
+      await prisma.notification.update({ where: { id: notificationId }, data: { attempts: attempt, lastError: error } });
+      logger.warn('notification not delivered; retrying with backoff', { notificationId, target, attempt, error });
+      throw ApplicationFailure.retryable(`Webhook ${target} did not take notification ${notificationId}: ${error}`, 'WEBHOOK_DELIVERY_FAILED');
+    },
+
+    async recordNotificationFailure({ notificationId, error }) {
+      const notification = await prisma.notification.findUnique({ where: { id: notificationId }, select: { lastError: true } });
+      if (!notification) return;
+      await prisma.notification.update({
+        where: { id: notificationId },
+        data: { state: 'FAILED', lastError: notification.lastError ?? error },
+      });
+      logger.warn('notification failed', { notificationId, error: notification.lastError ?? error });
+    },
+  };
+}
+
+/** Scheme, host and path for logs and errors: never credentials or the query (either may hold a token). */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    const detail =
+      cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : cause === undefined ? undefined : String(cause);
+    return detail ? `${error.message}: ${detail}` : error.message;
+  }
+  return String(error);
+}

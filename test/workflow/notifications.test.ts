@@ -1,0 +1,175 @@
+/**
+ * Webhook notifications on the time-skipping test server: a finished request is announced once its record
+ * is closed; a webhook that fails is retried with backoff (1 s, doubling, at most 10 minutes apart) until
+ * it takes the notification or the retry period ends, and then the notification is FAILED while the request
+ * still ends OK. Device event notifications are the same delivery in a workflow of their own.
+ * The core activities are in-memory stand-ins; test/integration/events-notifications.test.ts has the real ones.
+ */
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import type { DeviceCommandOutcome } from '../../common/device-commands';
+import type { NotificationActivities, NotificationOutcome, RequestFinishedInput } from '../../activities/notifications';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceRequestOptions, RequestSummary } from '../../workflows/common/device-request';
+import { workflowsPath } from '../../worker/core-worker';
+
+jest.setTimeout(120_000);
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+interface FakeNotification {
+  state: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  lastError: string | null;
+  /** The test server's (skipped) time at each attempt. */
+  attemptTimes: number[];
+}
+
+/** The webhook's answer to attempt n (1-based): true takes it, a string is the error it fails with. */
+type Webhook = (attempt: number) => true | string;
+
+function fakeCore(webhook: Webhook | null) {
+  const notifications = new Map<string, FakeNotification>();
+  const prepared: RequestFinishedInput[] = [];
+  let completed: string | undefined;
+  const activities: RequestActivities & NotificationActivities = {
+    async recordDeviceResults() {},
+    async completeRequest({ state }) {
+      completed = state;
+    },
+    async prepareRequestNotification(input) {
+      prepared.push(input);
+      if (!webhook) return null;
+      const id = `request-finished:${input.correlationUid}`;
+      if (!notifications.has(id)) notifications.set(id, { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [] });
+      return id;
+    },
+    async deliverNotification({ notificationId }) {
+      const info = Context.current().info;
+      const notification = notifications.get(notificationId);
+      if (!notification) throw ApplicationFailure.nonRetryable('unknown', 'NOTIFICATION_UNKNOWN');
+      notification.attempts = info.attempt;
+      notification.attemptTimes.push(await env.currentTimeMs());
+      if (!webhook) {
+        notification.lastError = 'no webhook';
+        throw ApplicationFailure.nonRetryable('no webhook', 'NO_WEBHOOK');
+      }
+      const answer = webhook(info.attempt);
+      if (answer === true) {
+        notification.state = 'DELIVERED';
+        notification.lastError = null;
+        return;
+      }
+      notification.lastError = answer;
+      throw ApplicationFailure.retryable(answer, 'WEBHOOK_DELIVERY_FAILED');
+    },
+    async recordNotificationFailure({ notificationId, error }) {
+      const notification = notifications.get(notificationId);
+      if (!notification) return;
+      notification.state = 'FAILED';
+      notification.lastError ??= error;
+    },
+  };
+  return { activities, notifications, prepared, completed: () => completed };
+}
+
+async function withWorkers<T>(core: RequestActivities & NotificationActivities, run: () => Promise<T>): Promise<T> {
+  const coreWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'core', workflowBundle, activities: core });
+  const adapterWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'adapter-oslp',
+    activities: {
+      async executeDeviceCommand(): Promise<DeviceCommandOutcome> {
+        return { response: { kind: 'setLight' }, attempt: Context.current().info.attempt };
+      },
+    },
+  });
+  return coreWorker.runUntil(adapterWorker.runUntil(run));
+}
+
+async function setLight(options: Partial<DeviceRequestOptions>): Promise<RequestSummary> {
+  return env.client.workflow.execute('setLightWorkflow', {
+    taskQueue: 'core',
+    workflowId: `test-${randomUUID()}`,
+    args: [
+      {
+        devices: [{ deviceIdentification: 'LAMP-1', protocol: 'OSLP' }],
+        options: { attemptTimeoutMs: 30_000, maxAttempts: 3, maxConcurrency: 10, ...options },
+        lightValues: [{ index: 0, on: true }],
+      },
+    ],
+  });
+}
+
+const gaps = (times: number[]) => times.slice(1).map((t, i) => Math.round((t - times[i]) / 1000));
+
+test('a finished request is announced after its record is closed; a webhook failing twice takes it on the third attempt', async () => {
+  const core = fakeCore((attempt) => (attempt <= 2 ? 'HTTP 500' : true));
+  const summary = await withWorkers(core.activities, () => setLight({ notificationRetryPeriodMs: 60_000 }));
+  expect(summary).toMatchObject({ state: 'OK', total: 1, ok: 1 });
+  expect(core.completed()).toBe('OK');
+  expect(core.prepared).toEqual([{ correlationUid: summary.correlationUid, state: 'OK', total: 1, ok: 1, failed: 0 }]);
+  const notification = core.notifications.get(`request-finished:${summary.correlationUid}`)!;
+  expect(notification).toMatchObject({ state: 'DELIVERED', attempts: 3, lastError: null });
+  expect(gaps(notification.attemptTimes)).toEqual([1, 2]);
+});
+
+test('a webhook that never takes it is retried with backoff capped at 10 minutes until the retry period ends; the request stays OK', async () => {
+  const core = fakeCore(() => 'HTTP 503');
+  const summary = await withWorkers(core.activities, () => setLight({ notificationRetryPeriodMs: 60 * 60 * 1000 }));
+  expect(summary.state).toBe('OK');
+  const notification = core.notifications.get(`request-finished:${summary.correlationUid}`)!;
+  expect(notification.state).toBe('FAILED');
+  expect(notification.lastError).toBe('HTTP 503');
+  // 1, 2, 4 … 512 s apart, then every 10 minutes, while the next attempt still starts within the hour.
+  expect(gaps(notification.attemptTimes)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600, 600, 600]);
+  expect(notification.attempts).toBe(15);
+});
+
+test('without a webhook nothing is delivered', async () => {
+  const core = fakeCore(null);
+  const summary = await withWorkers(core.activities, () => setLight({}));
+  expect(summary.state).toBe('OK');
+  expect(core.prepared).toHaveLength(1);
+  expect(core.notifications.size).toBe(0);
+});
+
+test('deviceEventNotificationWorkflow delivers a stored event notification, and ends FAILED (not failing) without a webhook', async () => {
+  const delivering = fakeCore((attempt) => (attempt === 1 ? 'no answer within 10000 ms' : true));
+  delivering.notifications.set('device-event:1:org', { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [] });
+  const outcome = await withWorkers(delivering.activities, () =>
+    env.client.workflow.execute('deviceEventNotificationWorkflow', {
+      taskQueue: 'core',
+      workflowId: `device-event-1-org-${randomUUID()}`,
+      args: [{ notificationId: 'device-event:1:org', retryPeriodMs: 60_000 }],
+    }),
+  );
+  expect(outcome).toEqual<NotificationOutcome>({ notificationId: 'device-event:1:org', state: 'DELIVERED' });
+  expect(delivering.notifications.get('device-event:1:org')).toMatchObject({ state: 'DELIVERED', attempts: 2 });
+
+  const noWebhook = fakeCore(null);
+  noWebhook.notifications.set('device-event:2:org', { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [] });
+  const failed = await withWorkers(noWebhook.activities, () =>
+    env.client.workflow.execute('deviceEventNotificationWorkflow', {
+      taskQueue: 'core',
+      workflowId: `device-event-2-org-${randomUUID()}`,
+      args: [{ notificationId: 'device-event:2:org' }],
+    }),
+  );
+  expect(failed).toEqual<NotificationOutcome>({ notificationId: 'device-event:2:org', state: 'FAILED' });
+  // NO_WEBHOOK is permanent: one attempt, not a day of retries.
+  expect(noWebhook.notifications.get('device-event:2:org')).toMatchObject({ state: 'FAILED', attempts: 1, lastError: 'no webhook' });
+});
