@@ -158,7 +158,10 @@ async function startApi(
     logger,
     deviceRequestOptions: deviceRequestOptionsFrom(config),
   });
-  const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { metrics });
+  const app = createApp(
+    { prisma: db.prisma, temporal, requests, logger },
+    { metrics, rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } },
+  );
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
   });

@@ -24,6 +24,15 @@ const configSchema = z.object({
   DEVICE_REQUEST_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   /** How long a notification to an organisation's webhook is retried (with backoff) before it is FAILED. */
   NOTIFICATION_RETRY_PERIOD_MS: positiveMs.default(24 * 60 * 60 * 1000),
+  /** Requests per second per organisation, and the burst allowed above it; beyond: 429 with Retry-After. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+  /** How long request records and their device results stay readable. */
+  REQUEST_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** HTTPS with client certificates (mutual TLS), when all three are set; API keys keep working. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  TLS_CLIENT_CA_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
