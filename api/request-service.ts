@@ -15,7 +15,7 @@ import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
 import type { DeviceRequestOptions, DeviceTarget } from '../workflows/common/device-request';
 import type { AuthenticatedOrganisation } from './api-keys';
-import type { AcceptedRequest } from './contracts/common';
+import type { AcceptedRequest, DeviceRequestHeaders } from './contracts/common';
 import { ApiError } from './errors';
 
 export interface StartDeviceRequest<TArgs extends object> {
@@ -26,7 +26,8 @@ export interface StartDeviceRequest<TArgs extends object> {
   devices: DeviceTarget[];
   /** Workflow input besides the devices and options. */
   args: TArgs;
-  idempotencyKey?: string;
+  /** The idempotency key and OSGP's request options (priority, schedule time, max schedule time, bypass retry). */
+  headers?: DeviceRequestHeaders;
 }
 
 export interface RequestServiceDeps {
@@ -58,6 +59,26 @@ export function deviceRequestOptionsFrom(
   };
 }
 
+/**
+ * OSGP's priority 0-9 (higher first, default 4) on Temporal's priority keys 1-5 (lower first, default 3):
+ * 9-8 -> 1, 7-6 -> 2, 5-4 -> 3, 3-2 -> 4, 1-0 -> 5.
+ */
+export function priorityKeyFor(priority: number): number {
+  return 5 - Math.floor(priority / 2);
+}
+
+/** The options one request runs with: the platform's, adjusted by the caller's request headers. */
+export function requestOptionsFor(base: DeviceRequestOptions, headers: DeviceRequestHeaders = {}): DeviceRequestOptions {
+  const scheduleTime = headers['x-osgp-schedule-time'];
+  const maxScheduleTime = headers['x-osgp-max-schedule-time'];
+  return {
+    ...base,
+    ...(headers['x-osgp-bypass-retry'] === 'true' ? { maxAttempts: 1 } : {}),
+    ...(scheduleTime ? { scheduleTimeMs: Date.parse(scheduleTime) } : {}),
+    ...(maxScheduleTime ? { maxScheduleTimeMs: Date.parse(maxScheduleTime) } : {}),
+  };
+}
+
 export function correlationUidFor(organisationIdentification: string, operation: string, idempotencyKey?: string): string {
   const unique = idempotencyKey
     ? createHash('sha256').update(`${operation}\n${idempotencyKey}`).digest('hex').slice(0, 32)
@@ -68,10 +89,12 @@ export function correlationUidFor(organisationIdentification: string, operation:
 export function createRequestService({ prisma, temporal, deviceRequestOptions, logger }: RequestServiceDeps) {
   return {
     async start<TArgs extends object>(request: StartDeviceRequest<TArgs>): Promise<AcceptedRequest> {
-      const { organisation, domain, operation, devices, idempotencyKey } = request;
+      const { organisation, domain, operation, devices, headers = {} } = request;
+      const idempotencyKey = headers['idempotency-key'];
       const correlationUid = correlationUidFor(organisation.identification, operation, idempotencyKey);
+      const { 'idempotency-key': _key, ...requestOptions } = headers;
       const requestHash = idempotencyKey
-        ? createHash('sha256').update(JSON.stringify({ devices, args: request.args })).digest('hex')
+        ? createHash('sha256').update(JSON.stringify({ devices, args: request.args, requestOptions })).digest('hex')
         : null;
 
       await recordRequest(prisma, {
@@ -87,7 +110,8 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         await temporal.workflow.start(request.workflowType, {
           taskQueue: coreTaskQueue,
           workflowId: correlationUid,
-          args: [{ ...request.args, devices, options: deviceRequestOptions }],
+          args: [{ ...request.args, devices, options: requestOptionsFor(deviceRequestOptions, headers) }],
+          priority: { priorityKey: priorityKeyFor(headers['x-osgp-priority'] ?? 4) },
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'USE_EXISTING',
           typedSearchAttributes: [

@@ -48,14 +48,38 @@ export const acceptedRequest = z.object({
 });
 export type AcceptedRequest = z.infer<typeof acceptedRequest>;
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(128)
-    .optional()
-    .describe('Repeating a request with the same key returns the same correlation uid and runs it once'),
-});
+const isoTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' });
+
+/** Headers of every device request: an idempotency key and OSGP's request options. */
+export const deviceRequestHeaders = z
+  .object({
+    'idempotency-key': z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe('Repeating a request with the same key returns the same correlation uid and runs it once'),
+    'x-osgp-priority': z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(9)
+      .optional()
+      .describe('0-9, default 4: higher runs first when an adapter has a backlog'),
+    'x-osgp-schedule-time': isoTime.optional().describe('Accept now, carry out at this time'),
+    'x-osgp-max-schedule-time': isoTime
+      .optional()
+      .describe('Devices not reached by then end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED'),
+    'x-osgp-bypass-retry': z.enum(['true', 'false']).optional().describe('true: one attempt per device, no retries'),
+  })
+  .refine(
+    (h) =>
+      !h['x-osgp-schedule-time'] ||
+      !h['x-osgp-max-schedule-time'] ||
+      Date.parse(h['x-osgp-max-schedule-time']) > Date.parse(h['x-osgp-schedule-time']),
+    { message: 'must be after x-osgp-schedule-time', path: ['x-osgp-max-schedule-time'] },
+  );
+export type DeviceRequestHeaders = z.infer<typeof deviceRequestHeaders>;
 
 export const standardErrors = {
   400: errorResponse,

@@ -3,7 +3,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventNotificationTypes } from '../../common/device-commands';
-import { acceptedRequest, deviceIdentifications, errorResponse, idempotencyHeaders, identification, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, standardErrors } from './common';
 
 const c = initContract();
 
@@ -190,7 +190,7 @@ export const coreContract = c.router({
     method: 'POST',
     path: '/v1/core/start-device-test',
     summary: 'Start the self test of one or many devices (an OSLP light controller switches its lights on for it)',
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({ deviceIdentifications }),
     responses: deviceCommandResponses,
   },
@@ -199,7 +199,7 @@ export const coreContract = c.router({
     method: 'POST',
     path: '/v1/core/stop-device-test',
     summary: "Stop the self test of one or many devices; each device's result carries its self test result",
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({ deviceIdentifications }),
     responses: deviceCommandResponses,
   },
@@ -208,7 +208,7 @@ export const coreContract = c.router({
     method: 'POST',
     path: '/v1/core/set-reboot',
     summary: 'Restart one or many devices',
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({ deviceIdentifications }),
     responses: deviceCommandResponses,
   },
@@ -217,7 +217,7 @@ export const coreContract = c.router({
     method: 'POST',
     path: '/v1/core/set-event-notifications',
     summary: 'Set the groups of events one or many devices report (the complete set; an empty list switches all off)',
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({
       deviceIdentifications,
       eventNotificationTypes: z
@@ -232,7 +232,7 @@ export const coreContract = c.router({
     method: 'POST',
     path: '/v1/core/get-status',
     summary: "Read the status of one or many devices (lights, link, event notifications); each device's result carries it",
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({ deviceIdentifications }),
     responses: deviceCommandResponses,
   },

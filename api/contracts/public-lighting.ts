@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { acceptedRequest, deviceIdentifications, errorResponse, idempotencyHeaders, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, standardErrors } from './common';
 
 const c = initContract();
 
@@ -22,7 +22,7 @@ export const publicLightingContract = c.router({
     method: 'POST',
     path: '/v1/public-lighting/set-light',
     summary: 'Switch (and dim) the lights of one or many devices',
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({
       deviceIdentifications,
       lightValues: z
@@ -37,7 +37,7 @@ export const publicLightingContract = c.router({
     method: 'POST',
     path: '/v1/public-lighting/get-status',
     summary: "Read the light status of one or many devices; each device's result carries its status",
-    headers: idempotencyHeaders,
+    headers: deviceRequestHeaders,
     body: z.object({ deviceIdentifications }),
     responses: { 202: acceptedRequest, 404: errorResponse, 409: errorResponse, 503: errorResponse, ...standardErrors },
   },

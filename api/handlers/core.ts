@@ -2,6 +2,7 @@ import { initServer } from '@ts-rest/express';
 import { Prisma } from '../../generated/prisma/client';
 import type { EventNotificationType } from '../../common/device-commands';
 import { coreContract, type DeviceView } from '../contracts/core';
+import type { DeviceRequestHeaders } from '../contracts/common';
 import { authorizeDevices, requireEnabled, type DeviceFunction } from '../authorization';
 import type { AuthenticatedOrganisation } from '../api-keys';
 import { callerOf, type ApiDeps } from '../context';
@@ -67,12 +68,12 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     caller: AuthenticatedOrganisation,
     deviceIdentifications: string[],
     args: TArgs,
-    idempotencyKey: string | undefined,
+    headers: DeviceRequestHeaders,
   ) => {
     const { fn, workflowType } = deviceCommands[operation];
     // Device commands reach the device: it must be activated and not in maintenance (403 otherwise).
     const devices = await authorizeDevices(prisma, caller, deviceIdentifications, fn);
-    const accepted = await requests.start({ organisation: caller, domain: 'core', operation, workflowType, devices, args, idempotencyKey });
+    const accepted = await requests.start({ organisation: caller, domain: 'core', operation, workflowType, devices, args, headers });
     return { status: 202 as const, body: accepted };
   };
 
@@ -196,13 +197,13 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     },
 
     startDeviceTest: async ({ body, headers, res }) =>
-      startDeviceCommand('startDeviceTest', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+      startDeviceCommand('startDeviceTest', callerOf(res), body.deviceIdentifications, {}, headers),
 
     stopDeviceTest: async ({ body, headers, res }) =>
-      startDeviceCommand('stopDeviceTest', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+      startDeviceCommand('stopDeviceTest', callerOf(res), body.deviceIdentifications, {}, headers),
 
     setReboot: async ({ body, headers, res }) =>
-      startDeviceCommand('setReboot', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+      startDeviceCommand('setReboot', callerOf(res), body.deviceIdentifications, {}, headers),
 
     setEventNotifications: async ({ body, headers, res }) =>
       startDeviceCommand(
@@ -210,11 +211,11 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
         callerOf(res),
         body.deviceIdentifications,
         { eventNotificationTypes: body.eventNotificationTypes satisfies EventNotificationType[] },
-        headers['idempotency-key'],
+        headers,
       ),
 
     getStatus: async ({ body, headers, res }) =>
-      startDeviceCommand('getStatus', callerOf(res), body.deviceIdentifications, {}, headers['idempotency-key']),
+      startDeviceCommand('getStatus', callerOf(res), body.deviceIdentifications, {}, headers),
   });
 }
 

@@ -17,7 +17,7 @@ export function publicLightingHandlers({ prisma, requests }: ApiDeps) {
         workflowType: 'setLightWorkflow',
         devices,
         args: { lightValues: body.lightValues },
-        idempotencyKey: headers['idempotency-key'],
+        headers,
       });
       return { status: 202, body: accepted };
     },
@@ -31,7 +31,7 @@ export function publicLightingHandlers({ prisma, requests }: ApiDeps) {
         workflowType: 'getStatusWorkflow',
         devices,
         args: {},
-        idempotencyKey: headers['idempotency-key'],
+        headers,
       });
       return { status: 202, body: accepted };
     },

@@ -219,3 +219,29 @@ test('the API refuses a missing key (401), invalid input naming the field (400) 
   });
   expect(unknownDevice.status).toBe(404);
 });
+
+test('request options: a scheduled request is accepted now and switches at its time; bad options name the header', async () => {
+  const device = fleet.devices[3];
+  const before = device.receivedCount('setLightRequest');
+  const scheduleTime = new Date(Date.now() + 3_000).toISOString();
+  const accepted = await city.publicLighting.setLight({
+    headers: { 'x-osgp-schedule-time': scheduleTime, 'x-osgp-priority': 8, 'x-osgp-bypass-retry': 'true' },
+    body: { deviceIdentifications: [device.identification], lightValues: [{ index: 3, on: true, dimValue: 40 }] },
+  });
+  if (accepted.status !== 202) throw new Error(`setLight answered ${accepted.status}: ${JSON.stringify(accepted.body)}`);
+  // Not yet: the request waits for its time.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(device.receivedCount('setLightRequest')).toBe(before);
+  const view = await waitForRequest(city, accepted.body.correlationUid);
+  expect(view.devices[0]).toMatchObject({ result: 'OK', attempts: 1 });
+  expect(Date.parse(view.devices[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(scheduleTime));
+  expect(device.state.lights.find((l) => l.index === 3)).toMatchObject({ on: true, dimValue: 40 });
+
+  const invalid = await fetch(`${platform.baseUrl}/v1/public-lighting/set-light`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${cityKey}`, 'content-type': 'application/json', 'x-osgp-priority': '12' },
+    body: JSON.stringify({ deviceIdentifications: [device.identification], lightValues: [{ index: 0, on: true }] }),
+  });
+  expect(invalid.status).toBe(400);
+  expect(await invalid.json()).toMatchObject({ issues: [{ field: 'header.x-osgp-priority' }] });
+});

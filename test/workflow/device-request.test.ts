@@ -38,10 +38,19 @@ type DeviceBehaviour = (attempt: number) => Promise<DeviceCommandOutcome>;
 async function runSetLight(
   behaviours: Record<string, DeviceBehaviour>,
   during?: (workflowId: string) => Promise<void>,
-): Promise<{ summary: RequestSummary; results: Map<string, DeviceResultRecord>; completed: string | undefined; calls: Map<string, number> }> {
+  requestOptions: Partial<DeviceRequestOptions> = {},
+): Promise<{
+  summary: RequestSummary;
+  results: Map<string, DeviceResultRecord>;
+  completed: string | undefined;
+  calls: Map<string, number>;
+  /** Server time at which each device's latest attempt was scheduled. */
+  scheduledAt: Map<string, number>;
+}> {
   const suffix = randomUUID();
   const results = new Map<string, DeviceResultRecord>();
   const calls = new Map<string, number>();
+  const scheduledAt = new Map<string, number>();
   let completed: string | undefined;
   const core: RequestActivities & NotificationActivities = {
     async recordDeviceResults({ results: batch }) {
@@ -62,6 +71,7 @@ async function runSetLight(
   const adapter = {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       calls.set(request.deviceIdentification, (calls.get(request.deviceIdentification) ?? 0) + 1);
+      scheduledAt.set(request.deviceIdentification, Context.current().info.currentAttemptScheduledTimestampMs);
       return behaviours[request.deviceIdentification](Context.current().info.attempt);
     },
   };
@@ -83,7 +93,7 @@ async function runSetLight(
         args: [
           {
             devices: Object.keys(behaviours).map((deviceIdentification) => ({ deviceIdentification, protocol: 'OSLP' })),
-            options,
+            options: { ...options, ...requestOptions },
             lightValues: [{ index: 0, on: true }],
           },
         ],
@@ -92,7 +102,7 @@ async function runSetLight(
       return (await handle.result()) as RequestSummary;
     }),
   );
-  return { summary, results, completed, calls };
+  return { summary, results, completed, calls, scheduledAt };
 }
 
 const answers = (attempt: number): DeviceCommandOutcome => ({ response: { kind: 'setLight' }, attempt });
@@ -176,4 +186,54 @@ test('the progress query reports total, done and failed while devices are outsta
     },
   );
   expect(seen).toEqual([{ total: 3, done: 2, ok: 1, failed: 1 }]);
+});
+
+describe('request options (OSGP request headers)', () => {
+  test('a request with a schedule time is accepted now and reaches its devices at that time', async () => {
+    const scheduleTimeMs = (await env.currentTimeMs()) + 3 * 60 * 60 * 1000;
+    const { summary, scheduledAt } = await runSetLight({ 'LATER-1': async (attempt) => answers(attempt) }, undefined, {
+      scheduleTimeMs,
+    });
+    expect(summary.state).toBe('OK');
+    expect(scheduledAt.get('LATER-1')).toBeGreaterThanOrEqual(scheduleTimeMs);
+  });
+
+  test('devices not reached before the maximum schedule time end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED', async () => {
+    const now = await env.currentTimeMs();
+    // Scheduled after its own deadline has passed once it starts: no device is contacted.
+    const late = await runSetLight({ 'LATE-1': async (attempt) => answers(attempt) }, undefined, {
+      scheduleTimeMs: now + 2 * 60 * 60 * 1000,
+      maxScheduleTimeMs: now + 60 * 60 * 1000,
+    });
+    expect(late.calls.get('LATE-1')).toBeUndefined();
+    expect(late.results.get('LATE-1')).toMatchObject({ result: 'NOT_OK', errorCode: 'MAX_SCHEDULE_TIME_EXCEEDED', attempts: 0 });
+
+    // A device that keeps failing is retried only until the deadline.
+    const start = await env.currentTimeMs();
+    const retried = await runSetLight(
+      {
+        'DOWN-2': async (attempt) => {
+          throw transient(attempt);
+        },
+      },
+      undefined,
+      { maxAttempts: 100, maxScheduleTimeMs: start + 20_000 },
+    );
+    expect(retried.results.get('DOWN-2')).toMatchObject({ result: 'NOT_OK', errorCode: 'MAX_SCHEDULE_TIME_EXCEEDED' });
+    expect(retried.calls.get('DOWN-2')).toBeLessThan(10);
+  });
+
+  test('bypassing retries gives a failing device one attempt', async () => {
+    const { results, calls } = await runSetLight(
+      {
+        'ONCE-1': async (attempt) => {
+          throw transient(attempt);
+        },
+      },
+      undefined,
+      { maxAttempts: 1 },
+    );
+    expect(calls.get('ONCE-1')).toBe(1);
+    expect(results.get('ONCE-1')).toMatchObject({ result: 'NOT_OK', errorCode: 'CONNECT_FAILED', attempts: 1 });
+  });
 });

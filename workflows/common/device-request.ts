@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -37,6 +38,10 @@ export interface DeviceRequestOptions {
   maxConcurrency: number;
   /** How long the organisation's webhook is retried when the request has finished (default 24 h). */
   notificationRetryPeriodMs?: number;
+  /** Accepted now, carried out from this time on (epoch ms). */
+  scheduleTimeMs?: number;
+  /** Devices not reached by this time end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED (epoch ms). */
+  maxScheduleTimeMs?: number;
 }
 
 export interface DeviceRequestInput {
@@ -81,12 +86,15 @@ export async function runDeviceRequest(
 
   const recorder = createResultRecorder(correlationUid);
   const adapters = new Map<Protocol, AdapterActivities>();
+  const { maxScheduleTimeMs } = input.options;
   const adapterFor = (protocol: Protocol): AdapterActivities => {
     let adapter = adapters.get(protocol);
-    if (!adapter) {
+    // With a maximum schedule time, the retries of each device stop at that time.
+    if (!adapter || maxScheduleTimeMs !== undefined) {
       adapter = proxyActivities<AdapterActivities>({
         taskQueue: adapterTaskQueue(protocol),
         startToCloseTimeout: input.options.attemptTimeoutMs,
+        ...(maxScheduleTimeMs !== undefined ? { scheduleToCloseTimeout: Math.max(1, maxScheduleTimeMs - Date.now()) } : {}),
         retry: {
           initialInterval: '1 second',
           backoffCoefficient: 2,
@@ -101,16 +109,21 @@ export async function runDeviceRequest(
   };
 
   const runOne = async (device: DeviceTarget): Promise<void> => {
-    const result = await executeOnDevice(adapterFor(device.protocol), {
-      correlationUid,
-      deviceIdentification: device.deviceIdentification,
-      command: commandFor(device),
-    }, input.options.maxAttempts);
+    const request = { correlationUid, deviceIdentification: device.deviceIdentification, command: commandFor(device) };
+    const result =
+      maxScheduleTimeMs !== undefined && Date.now() >= maxScheduleTimeMs
+        ? maxScheduleTimeExceeded(request.deviceIdentification, 0)
+        : await executeOnDevice(adapterFor(device.protocol), request, input.options.maxAttempts, maxScheduleTimeMs !== undefined);
     progress.done += 1;
     if (result.result === 'OK') progress.ok += 1;
     else progress.failed += 1;
     recorder.add(result);
   };
+
+  // Workflow time is deterministic (Temporal's clock), so waiting for the schedule time is replay-safe.
+  if (input.options.scheduleTimeMs !== undefined && input.options.scheduleTimeMs > Date.now()) {
+    await sleep(input.options.scheduleTimeMs - Date.now());
+  }
 
   // A fixed number of lanes, each taking the next device: bounded concurrency without timers.
   let next = 0;
@@ -147,10 +160,21 @@ async function notifyRequestFinished(summary: RequestSummary, retryPeriodMs = de
   }
 }
 
+function maxScheduleTimeExceeded(deviceIdentification: string, attempts: number): DeviceResultRecord {
+  return {
+    deviceIdentification,
+    result: 'NOT_OK',
+    attempts,
+    errorCode: 'MAX_SCHEDULE_TIME_EXCEEDED',
+    message: 'The device was not reached before the maximum schedule time',
+  };
+}
+
 async function executeOnDevice(
   adapter: AdapterActivities,
   request: DeviceCommandRequest,
   maxAttempts: number,
+  hasMaxScheduleTime: boolean,
 ): Promise<DeviceResultRecord> {
   try {
     const outcome = await adapter.executeDeviceCommand(request);
@@ -162,7 +186,17 @@ async function executeOnDevice(
     };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    return { deviceIdentification: request.deviceIdentification, result: 'NOT_OK', ...describeFailure(error, maxAttempts) };
+    const failure = describeFailure(error, maxAttempts);
+    // The retries ran into the maximum schedule time (the last attempt's error is the cause).
+    const deadlineReached =
+      error.retryState === 'TIMEOUT' || (error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_CLOSE');
+    if (hasMaxScheduleTime && deadlineReached) {
+      return {
+        ...maxScheduleTimeExceeded(request.deviceIdentification, failure.attempts),
+        message: `Not reached before the maximum schedule time; last error: ${failure.message}`,
+      };
+    }
+    return { deviceIdentification: request.deviceIdentification, result: 'NOT_OK', ...failure };
   }
 }
 
