@@ -65,6 +65,8 @@ export async function startTemporalDevServer(options: StartTemporalDevServerOpti
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     // Newly registered search attributes are usable at once.
     '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true',
+    // The priority-aware task matcher, so a request's x-osgp-priority orders backlogged device commands.
+    '--dynamic-config-value', 'matching.useNewMatcher=true',
   ];
 
   const logDir = options.logFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'osgp-temporal-'));
