@@ -3,8 +3,10 @@
  * envelopes), the devices register with the platform's listener, the organisation grants itself AD_HOC and
  * switches them through the API, a Temporal workflow and the OSLP adapter, and reads the per-device results.
  */
-import { randomInt } from 'node:crypto';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
+import { randomBytes, randomInt } from 'node:crypto';
+import { decodeEnvelope, encodeEnvelope, generateKeyPair, publicKeyOf, publicKeyToPem } from '../../adapters/oslp/envelope';
+import { sendRequest } from '../../adapters/oslp/framing';
+import { decodeMessage, encodeMessage } from '../../adapters/oslp/messages';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -244,4 +246,50 @@ test('request options: a scheduled request is accepted now and switches at its t
   });
   expect(invalid.status).toBe(400);
   expect(await invalid.json()).toMatchObject({ issues: [{ field: 'header.x-osgp-priority' }] });
+});
+
+test('a replayed registration is rejected by the listener and shows in the device message log', async () => {
+  const keys = generateKeyPair();
+  const deviceUid = randomBytes(12);
+  const identification = `REPLAY-${run}`;
+  const added = await city.core.addDevice({
+    body: {
+      deviceIdentification: identification,
+      protocol: 'OSLP',
+      deviceUid: deviceUid.toString('base64'),
+      publicKey: publicKeyToPem(keys.publicKey),
+    },
+  });
+  expect(added.status).toBe(201);
+  const registration = encodeEnvelope(
+    {
+      sequenceNumber: 4711,
+      deviceUid,
+      payload: encodeMessage({
+        registerDeviceRequest: {
+          deviceIdentification: identification,
+          ipAddress: Buffer.from([127, 0, 0, 1]),
+          deviceType: 'SSLD',
+          hasSchedule: false,
+          randomDevice: 815,
+        },
+      }),
+    },
+    keys.privateKey,
+  );
+  const send = async () =>
+    decodeMessage(
+      decodeEnvelope(
+        await sendRequest({ host: '127.0.0.1', port: platform.listenerPort, frame: registration, connectTimeoutMs: 2_000, responseTimeoutMs: 5_000 }),
+      ).payload,
+    ).registerDeviceResponse?.status;
+
+  expect(await send()).toBe('OK');
+  // The same signed frame again, as an eavesdropper would replay it.
+  expect(await send()).toBe('REJECTED');
+  const log = await platform.db.prisma.deviceMessageLog.findMany({
+    where: { deviceIdentification: identification, direction: 'TO_DEVICE' },
+    orderBy: { id: 'asc' },
+  });
+  expect(log.map((l) => l.result)).toEqual(['OK', 'REJECTED']);
 });
