@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, standardErrors } from './common';
+import { errorResponse, identification, standardErrors } from './common';
 
 const c = initContract();
 
@@ -14,15 +14,27 @@ export const deviceResult = z.object({
   finishedAt: z.string(),
 });
 
-export const requestView = z.object({
+/**
+ * What a request's state is to callers: the record's state, except that a PENDING request with at least one
+ * device result is IN_PROGRESS.
+ */
+export const requestState = z.enum(['PENDING', 'IN_PROGRESS', 'OK', 'NOT_OK']);
+export type RequestStateView = z.infer<typeof requestState>;
+
+/** A request without its device results: one item of requests.findRequests. */
+export const requestSummary = z.object({
   correlationUid: z.string(),
   organisationIdentification: z.string(),
   domain: z.string(),
   operation: z.string(),
-  state: z.enum(['PENDING', 'IN_PROGRESS', 'OK', 'NOT_OK']),
+  state: requestState,
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   progress: z.object({ total: z.number().int(), done: z.number().int(), ok: z.number().int(), failed: z.number().int() }),
+});
+export type RequestSummary = z.infer<typeof requestSummary>;
+
+export const requestView = requestSummary.extend({
   devices: z.array(deviceResult),
   notification: z
     .object({
@@ -36,11 +48,63 @@ export const requestView = z.object({
 });
 export type RequestView = z.infer<typeof requestView>;
 
+const isoDateTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
+
+export const findRequestsQuery = z
+  .object({
+    state: requestState
+      .optional()
+      .describe('PENDING: no device has answered yet; IN_PROGRESS: not finished, at least one device result; OK / NOT_OK: finished'),
+    operation: z
+      .string()
+      .max(130)
+      .regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'must be <domain>.<operation>, e.g. publicLighting.setLight')
+      .optional()
+      .describe('<domain>.<operation> as in the operationIds, e.g. publicLighting.setLight'),
+    deviceIdentification: identification
+      .optional()
+      .describe(
+        'Requests with a result for this device. A device that has not answered yet has no result, so a request ' +
+          'still waiting for that device is not found by this filter until the device has answered (or given up)',
+      ),
+    organisationIdentification: identification
+      .optional()
+      .describe("ADMIN organisations only: one organisation's requests (others see their own requests only)"),
+    from: isoDateTime.optional().describe('Created at or after (inclusive)'),
+    to: isoDateTime.optional().describe('Created before (exclusive)'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    after: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque; keep the same filters)'),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: 'must be after `from`',
+    path: ['to'],
+  });
+
 export const requestsContract = c.router({
+  findRequests: {
+    method: 'GET',
+    path: '/v1/requests',
+    summary: "The caller's requests (every organisation's for ADMIN), newest first, filtered; page with limit and after",
+    description:
+      'Request records are kept for the configured retention (REQUEST_RETENTION_DAYS, default 30 days, counted ' +
+      'from when a request finished); unfinished requests are never removed. Filters: state, operation ' +
+      '(<domain>.<operation>), deviceIdentification (requests with a result for that device; a device that has ' +
+      'not answered yet has no result), from (inclusive) and to (exclusive) on the creation time.',
+    query: findRequestsQuery,
+    responses: {
+      200: z.object({
+        requests: z.array(requestSummary),
+        nextCursor: z.string().nullable().describe('Pass as `after` (with the same filters) for the next page; null on the last page'),
+      }),
+      ...standardErrors,
+    },
+  },
   getRequest: {
     method: 'GET',
     path: '/v1/requests/:correlationUid',
     summary: 'State of a request and a result per device (paged by device identification)',
+    description:
+      'Readable, as often as needed, for the configured retention (REQUEST_RETENTION_DAYS, default 30 days) after the request finished.',
     pathParams: z.object({ correlationUid: z.string().min(1).max(200) }),
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(500),

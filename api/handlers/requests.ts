@@ -1,13 +1,141 @@
 import { initServer } from '@ts-rest/express';
-import { requestsContract } from '../contracts/requests';
+import type { Prisma } from '../../db/client';
+import { requestsContract, type RequestStateView } from '../contracts/requests';
 import { requireEnabled } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
 
 const s = initServer();
 
+type RecordState = 'PENDING' | 'IN_PROGRESS' | 'OK' | 'NOT_OK';
+
+/** A request's state to callers: a PENDING record with a device result already is IN_PROGRESS. */
+function stateOf(recordState: RecordState, done: number): RequestStateView {
+  return recordState === 'PENDING' && done > 0 ? 'IN_PROGRESS' : recordState;
+}
+
+/** The records a state filter selects: the same derivation as stateOf, as a database condition. */
+function whereState(state: RequestStateView): Prisma.RequestRecordWhereInput {
+  switch (state) {
+    case 'PENDING':
+      return { state: 'PENDING', deviceResults: { none: {} } };
+    case 'IN_PROGRESS':
+      return { OR: [{ state: 'IN_PROGRESS' }, { state: 'PENDING', deviceResults: { some: {} } }] };
+    default:
+      return { state };
+  }
+}
+
+// ---------------------------------------------------------------- cursor
+
+/** Keyset cursor over (createdAt, correlationUid), newest first: stable while new requests arrive. */
+interface RequestCursor {
+  createdAt: Date;
+  correlationUid: string;
+}
+
+function encodeCursor(record: { createdAt: Date; correlationUid: string }): string {
+  return Buffer.from(JSON.stringify({ k: 'requests', t: record.createdAt.toISOString(), u: record.correlationUid }), 'utf8').toString(
+    'base64url',
+  );
+}
+
+function invalidCursor(): ApiError {
+  return new ApiError(400, 'VALIDATION_FAILED', 'query.after: not a cursor of this listing (use the nextCursor it returned)', 'query.after');
+}
+
+function decodeCursor(text: string): RequestCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalidCursor();
+  const { k, t, u } = parsed as Record<string, unknown>;
+  if (k !== 'requests' || typeof t !== 'string' || typeof u !== 'string' || u === '') throw invalidCursor();
+  const createdAt = new Date(t);
+  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
+  return { createdAt, correlationUid: u };
+}
+
+// ---------------------------------------------------------------- handlers
+
 export function requestsHandlers({ prisma }: ApiDeps) {
   return s.router(requestsContract, {
+    findRequests: async ({ query, res }) => {
+      const caller = callerOf(res);
+      requireEnabled(caller);
+      const isAdmin = caller.platformFunctionGroup === 'ADMIN';
+      if (!isAdmin && query.organisationIdentification !== undefined && query.organisationIdentification !== caller.identification) {
+        throw new ApiError(
+          403,
+          'UNAUTHORIZED',
+          `Organisation ${caller.identification} may list its own requests only (organisationIdentification is for ADMIN organisations)`,
+        );
+      }
+      const cursor = query.after === undefined ? undefined : decodeCursor(query.after);
+      const [domain, operation] = query.operation?.split('.') ?? [];
+      const conditions: Prisma.RequestRecordWhereInput[] = [
+        isAdmin
+          ? query.organisationIdentification
+            ? { organisation: { identification: query.organisationIdentification } }
+            : {}
+          : { organisationId: caller.id },
+        domain !== undefined && operation !== undefined ? { domain, operation } : {},
+        query.state ? whereState(query.state) : {},
+        query.deviceIdentification ? { deviceResults: { some: { deviceIdentification: query.deviceIdentification } } } : {},
+        query.from || query.to
+          ? { createdAt: { ...(query.from ? { gte: new Date(query.from) } : {}), ...(query.to ? { lt: new Date(query.to) } : {}) } }
+          : {},
+        cursor
+          ? {
+              OR: [
+                { createdAt: { lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, correlationUid: { lt: cursor.correlationUid } },
+              ],
+            }
+          : {},
+      ];
+      const rows = await prisma.requestRecord.findMany({
+        where: { AND: conditions },
+        orderBy: [{ createdAt: 'desc' }, { correlationUid: 'desc' }],
+        take: query.limit + 1,
+        include: { organisation: { select: { identification: true } } },
+      });
+      const page = rows.slice(0, query.limit);
+      const counts = page.length
+        ? await prisma.deviceResult.groupBy({
+            by: ['correlationUid', 'result'],
+            where: { correlationUid: { in: page.map((r) => r.correlationUid) } },
+            _count: true,
+          })
+        : [];
+      const countOf = (correlationUid: string, result: 'OK' | 'NOT_OK') =>
+        counts.find((c) => c.correlationUid === correlationUid && c.result === result)?._count ?? 0;
+      const last = page[page.length - 1];
+      return {
+        status: 200,
+        body: {
+          requests: page.map((record) => {
+            const ok = countOf(record.correlationUid, 'OK');
+            const failed = countOf(record.correlationUid, 'NOT_OK');
+            return {
+              correlationUid: record.correlationUid,
+              organisationIdentification: record.organisation.identification,
+              domain: record.domain,
+              operation: record.operation,
+              state: stateOf(record.state, ok + failed),
+              createdAt: record.createdAt.toISOString(),
+              finishedAt: record.finishedAt?.toISOString() ?? null,
+              progress: { total: record.deviceCount, done: ok + failed, ok, failed },
+            };
+          }),
+          nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+        },
+      };
+    },
+
     getRequest: async ({ params, query, res }) => {
       const caller = callerOf(res);
       requireEnabled(caller);
@@ -38,7 +166,6 @@ export function requestsHandlers({ prisma }: ApiDeps) {
       const failed = counts.find((c) => c.result === 'NOT_OK')?._count ?? 0;
       const hasMore = page.length > query.limit;
       const devices = page.slice(0, query.limit);
-      const state = record.state === 'PENDING' && ok + failed > 0 ? 'IN_PROGRESS' : record.state;
       return {
         status: 200,
         body: {
@@ -46,7 +173,7 @@ export function requestsHandlers({ prisma }: ApiDeps) {
           organisationIdentification: record.organisation.identification,
           domain: record.domain,
           operation: record.operation,
-          state,
+          state: stateOf(record.state, ok + failed),
           createdAt: record.createdAt.toISOString(),
           finishedAt: record.finishedAt?.toISOString() ?? null,
           progress: { total: record.deviceCount, done: ok + failed, ok, failed },

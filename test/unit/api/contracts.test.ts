@@ -110,6 +110,7 @@ describe('OpenAPI document', () => {
       'core.updateDevice',
       'publicLighting.getStatus',
       'publicLighting.setLight',
+      'requests.findRequests',
       'requests.getRequest',
     ]);
     for (const id of operationIds) {
