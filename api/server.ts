@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import { MetricsRegistry } from '../common/metrics';
 import { findOrganisationByApiKey, type AuthenticatedOrganisation } from './api-keys';
 import { RateLimiter, type RateLimit } from './rate-limit';
+import { authenticateByClientCertificate, certificateConflict, type Authentication } from './tls';
 import { platformContract } from './contract';
 import type { ApiDeps } from './context';
 import type { ErrorResponse } from './contracts/common';
@@ -90,20 +91,24 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable
   }
 }
 
+/** A Bearer API key, or else a verified client certificate (mutual TLS); both at once must agree. */
 function authenticate({ prisma }: ApiDeps): RequestHandler {
   return (req, res, next) => {
-    const header = req.header('authorization') ?? '';
-    const [scheme, key] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !key) {
-      res.status(401).json({ error: 'UNAUTHENTICATED', message: 'Send an API key: Authorization: Bearer <key>' });
-      return;
-    }
-    findOrganisationByApiKey(prisma, key).then((organisation) => {
-      if (!organisation) {
-        res.status(401).json({ error: 'UNAUTHENTICATED', message: 'Unknown or revoked API key' });
+    const [scheme, key] = (req.header('authorization') ?? '').split(' ');
+    const caller: Promise<Authentication> =
+      scheme?.toLowerCase() === 'bearer' && key
+        ? findOrganisationByApiKey(prisma, key).then((organisation) => {
+            if (!organisation) return { refused: 'Unknown or revoked API key' };
+            const conflict = certificateConflict(req, organisation);
+            return conflict ? { refused: conflict } : { organisation };
+          })
+        : authenticateByClientCertificate(prisma, req);
+    caller.then((outcome) => {
+      if ('refused' in outcome) {
+        res.status(401).json({ error: 'UNAUTHENTICATED', message: outcome.refused } satisfies ErrorResponse);
         return;
       }
-      res.locals.organisation = organisation;
+      res.locals.organisation = outcome.organisation;
       next();
     }, next);
   };

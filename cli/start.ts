@@ -9,12 +9,14 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/server';
 import { createRequestService, deviceRequestOptionsFrom } from '../api/request-service';
+import { createApiServer, tlsEnabled } from '../api/tls';
 import { loadConfig, type PlatformConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
 import { MetricsRegistry } from '../common/metrics';
 import { openDatabase, type Database } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
 import { createCoreWorker } from '../worker/core-worker';
+import { startRetentionJob } from '../worker/retention';
 import { startOslpAdapter } from '../worker/oslp-adapter';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { startTemporalDevServer } from '../worker/temporal-dev-server';
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
   const embedded = values.role === 'all';
   const role = [...selected].join(',');
   const config = loadConfig();
+  tlsEnabled(config); // a partial TLS configuration stops here, before anything is started
   const logger = createLogger({ component: role }, config.LOG_LEVEL);
   // The SDK's own log (worker state, bundling) only from warnings up, unless debugging.
   // Signals are ours to handle: the stop order below (API, workers, connections, database, Temporal) matters.
@@ -115,6 +118,8 @@ async function main(): Promise<void> {
         await running;
       });
       printed.push(`Core worker          task queue "core"`);
+      const retention = startRetentionJob({ prisma: db.prisma, retentionDays: config.REQUEST_RETENTION_DAYS, logger });
+      stops.push(async () => retention.stop());
     }
     if (selected.has('adapter-oslp')) {
       const adapter = await startOslpAdapter({ connection, clientConnection, config, prisma: db.prisma, logger, metrics });
@@ -162,8 +167,8 @@ async function startApi(
     { prisma: db.prisma, temporal, requests, logger },
     { metrics, rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } },
   );
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
+  const server = await new Promise<ReturnType<typeof createApiServer>>((resolve, reject) => {
+    const s = createApiServer(app, config).listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
   });
   stops.push(
     () =>
@@ -172,7 +177,7 @@ async function startApi(
         server.closeAllConnections();
       }),
   );
-  const url = `http://${config.HOST}:${config.PORT}`;
+  const url = `${tlsEnabled(config) ? 'https' : 'http'}://${config.HOST}:${config.PORT}`;
   printed.push(`HTTP API             ${url}  (health: ${url}/health, OpenAPI: ${url}/openapi.json, metrics: ${url}/metrics)`);
 }
 

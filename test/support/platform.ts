@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../../api/server';
+import { createApiServer } from '../../api/tls';
 import { createRequestService } from '../../api/request-service';
 import { issueApiKey } from '../../api/api-keys';
 import { createLogger } from '../../common/logger';
@@ -29,6 +29,8 @@ export interface TestPlatformOptions {
   oslpResponseTimeoutMs?: number;
   /** How long webhook notifications are retried (requests and device events); default 60 s. */
   notificationRetryPeriodMs?: number;
+  /** Serve the API over HTTPS with client certificates (mutual TLS): PEM file paths, as TLS_*_FILE take them. */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 export interface TestPlatform {
@@ -126,8 +128,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   };
   const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
   const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { responseValidation: true, metrics });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  const { tls } = options;
+  const apiServer = createApiServer(app, { TLS_CERT_FILE: tls?.cert, TLS_KEY_FILE: tls?.key, TLS_CLIENT_CA_FILE: tls?.ca });
+  const server = await new Promise<typeof apiServer>((resolve) => {
+    const s = apiServer.listen(0, '127.0.0.1', () => resolve(s));
   });
   stops.push(
     () =>
@@ -136,7 +140,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         server.closeAllConnections();
       }),
   );
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const createOrganisation = async (identification: string, group: 'ADMIN' | 'USER' = 'USER'): Promise<string> => {
     const organisation = await db.prisma.organisation.create({
