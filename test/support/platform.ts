@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../../api/server';
+import type { RateLimit } from '../../api/rate-limit';
 import { createApiServer } from '../../api/tls';
 import { createRequestService } from '../../api/request-service';
 import { issueApiKey } from '../../api/api-keys';
@@ -31,6 +32,8 @@ export interface TestPlatformOptions {
   notificationRetryPeriodMs?: number;
   /** Serve the API over HTTPS with client certificates (mutual TLS): PEM file paths, as TLS_*_FILE take them. */
   tls?: { cert: string; key: string; ca: string };
+  /** Requests per organisation (the API's default otherwise). */
+  rateLimit?: RateLimit;
 }
 
 export interface TestPlatform {
@@ -127,7 +130,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...options.deviceRequestOptions,
   };
   const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
-  const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { responseValidation: true, metrics });
+  const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { responseValidation: true, metrics, rateLimit: options.rateLimit });
   const { tls } = options;
   const apiServer = createApiServer(app, { TLS_CERT_FILE: tls?.cert, TLS_KEY_FILE: tls?.key, TLS_CLIENT_CA_FILE: tls?.ca });
   const server = await new Promise<typeof apiServer>((resolve) => {
