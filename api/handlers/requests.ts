@@ -1,5 +1,6 @@
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../db/client';
+import type { RequestRecord } from '../../generated/prisma/client';
 import { requestsContract, type RequestStateView } from '../contracts/requests';
 import { requireEnabled } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
@@ -117,20 +118,9 @@ export function requestsHandlers({ prisma }: ApiDeps) {
       return {
         status: 200,
         body: {
-          requests: page.map((record) => {
-            const ok = countOf(record.correlationUid, 'OK');
-            const failed = countOf(record.correlationUid, 'NOT_OK');
-            return {
-              correlationUid: record.correlationUid,
-              organisationIdentification: record.organisation.identification,
-              domain: record.domain,
-              operation: record.operation,
-              state: stateOf(record.state, ok + failed),
-              createdAt: record.createdAt.toISOString(),
-              finishedAt: record.finishedAt?.toISOString() ?? null,
-              progress: { total: record.deviceCount, done: ok + failed, ok, failed },
-            };
-          }),
+          requests: page.map((record) =>
+            summaryOf(record, countOf(record.correlationUid, 'OK'), countOf(record.correlationUid, 'NOT_OK')),
+          ),
           nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
         },
       };
@@ -169,14 +159,7 @@ export function requestsHandlers({ prisma }: ApiDeps) {
       return {
         status: 200,
         body: {
-          correlationUid: record.correlationUid,
-          organisationIdentification: record.organisation.identification,
-          domain: record.domain,
-          operation: record.operation,
-          state: stateOf(record.state, ok + failed),
-          createdAt: record.createdAt.toISOString(),
-          finishedAt: record.finishedAt?.toISOString() ?? null,
-          progress: { total: record.deviceCount, done: ok + failed, ok, failed },
+          ...summaryOf(record, ok, failed),
           devices: devices.map((d) => ({
             deviceIdentification: d.deviceIdentification,
             result: d.result,
@@ -192,4 +175,24 @@ export function requestsHandlers({ prisma }: ApiDeps) {
       };
     },
   });
+}
+
+/** What findRequests lists and getRequest starts with: the record with its progress and derived state. */
+function summaryOf(
+  record: Pick<RequestRecord, 'correlationUid' | 'domain' | 'operation' | 'state' | 'createdAt' | 'finishedAt' | 'deviceCount'> & {
+    organisation: { identification: string };
+  },
+  ok: number,
+  failed: number,
+) {
+  return {
+    correlationUid: record.correlationUid,
+    organisationIdentification: record.organisation.identification,
+    domain: record.domain,
+    operation: record.operation,
+    state: stateOf(record.state, ok + failed),
+    createdAt: record.createdAt.toISOString(),
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+    progress: { total: record.deviceCount, done: ok + failed, ok, failed },
+  };
 }
