@@ -7,6 +7,7 @@ import { authorizeDevices, requireEnabled, type DeviceFunction } from '../author
 import type { AuthenticatedOrganisation } from '../api-keys';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
+import { startDeviceOperation } from '../device-operations';
 import { assertP256PublicKey } from '../public-keys';
 
 const s = initServer();
@@ -70,11 +71,8 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     args: TArgs,
     headers: DeviceRequestHeaders,
   ) => {
-    const { fn, workflowType } = deviceCommands[operation];
-    // Device commands reach the device: it must be activated and not in maintenance (403 otherwise).
-    const devices = await authorizeDevices(prisma, caller, deviceIdentifications, fn);
-    const accepted = await requests.start({ organisation: caller, domain: 'core', operation, workflowType, devices, args, headers });
-    return { status: 202 as const, body: accepted };
+    const command = { domain: 'core', operation, ...deviceCommands[operation] };
+    return startDeviceOperation({ prisma, requests }, command, caller, deviceIdentifications, args, headers);
   };
 
   return s.router(coreContract, {

@@ -1,39 +1,29 @@
 import { initServer } from '@ts-rest/express';
 import { publicLightingContract } from '../contracts/public-lighting';
-import { authorizeDevices } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
+import { startDeviceOperation } from '../device-operations';
 
 const s = initServer();
 
-export function publicLightingHandlers({ prisma, requests }: ApiDeps) {
+export function publicLightingHandlers(deps: ApiDeps) {
   return s.router(publicLightingContract, {
-    setLight: async ({ body, headers, res }) => {
-      const organisation = callerOf(res);
-      const devices = await authorizeDevices(prisma, organisation, body.deviceIdentifications, 'SET_LIGHT');
-      const accepted = await requests.start({
-        organisation,
-        domain: 'publicLighting',
-        operation: 'setLight',
-        workflowType: 'setLightWorkflow',
-        devices,
-        args: { lightValues: body.lightValues },
+    setLight: async ({ body, headers, res }) =>
+      startDeviceOperation(
+        deps,
+        { domain: 'publicLighting', operation: 'setLight', fn: 'SET_LIGHT', workflowType: 'setLightWorkflow' },
+        callerOf(res),
+        body.deviceIdentifications,
+        { lightValues: body.lightValues },
         headers,
-      });
-      return { status: 202, body: accepted };
-    },
-    getStatus: async ({ body, headers, res }) => {
-      const organisation = callerOf(res);
-      const devices = await authorizeDevices(prisma, organisation, body.deviceIdentifications, 'GET_STATUS');
-      const accepted = await requests.start({
-        organisation,
-        domain: 'publicLighting',
-        operation: 'getStatus',
-        workflowType: 'getStatusWorkflow',
-        devices,
-        args: {},
+      ),
+    getStatus: async ({ body, headers, res }) =>
+      startDeviceOperation(
+        deps,
+        { domain: 'publicLighting', operation: 'getStatus', fn: 'GET_STATUS', workflowType: 'getStatusWorkflow' },
+        callerOf(res),
+        body.deviceIdentifications,
+        {},
         headers,
-      });
-      return { status: 202, body: accepted };
-    },
+      ),
   });
 }
