@@ -1,3 +1,5 @@
+import { Prisma } from '../generated/prisma/client';
+
 // One error type for everything a handler refuses: it carries the HTTP status and a stable code.
 export class ApiError extends Error {
   constructor(
@@ -10,4 +12,9 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** Prisma's known request errors the handlers turn into 404/409: unique (P2002), foreign key (P2003), not found (P2025). */
+export function isPrismaError(error: unknown, code: 'P2002' | 'P2003' | 'P2025'): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 }

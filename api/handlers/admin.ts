@@ -6,7 +6,6 @@
 // - any enabled organisation: findMessageLogs of devices it holds FIND_MESSAGE_LOGS on (ADMIN: all), and its
 //   own API keys (ADMIN: any organisation's).
 import { initServer } from '@ts-rest/express';
-import { Prisma } from '../../generated/prisma/client';
 import { adapterTaskQueue } from '../../common/device-commands';
 import type { PrismaClient } from '../../db/client';
 import { adminContract, type ApiKeyView, type OrganisationView, type ProtocolInfo } from '../contracts/admin';
@@ -20,7 +19,7 @@ import {
 } from '../api-keys';
 import { authorizeDevices, requireAdmin, requireEnabled } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
-import { ApiError } from '../errors';
+import { ApiError, isPrismaError } from '../errors';
 import { assertP256PublicKey } from '../public-keys';
 import { toDeviceView } from './core';
 
@@ -453,9 +452,5 @@ function toApiKeyView(record: ApiKeyRecord): ApiKeyView {
 function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => string): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? keyOf(items[items.length - 1]) : null };
-}
-
-function isPrismaError(error: unknown, code: 'P2002' | 'P2003' | 'P2025'): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 }
 

@@ -4,6 +4,7 @@ import { coreEventsContract, type DeviceEventView } from '../contracts/core-even
 import { authorizeDevices, requireEnabled } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
+import { decodeTimedCursor, encodeCursor, invalidCursor } from '../cursors';
 
 const s = initServer();
 
@@ -22,22 +23,12 @@ function toEventView(event: EventRow): DeviceEventView {
 }
 
 /** Keyset cursor over (receivedAt, id), newest first: stable while new events arrive. */
-interface EventCursor {
-  receivedAt: Date;
-  id: bigint;
-}
+const eventsListing = 'events';
 
-function encodeCursor(event: EventRow): string {
-  return Buffer.from(`${event.receivedAt.toISOString()}|${event.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): EventCursor {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const receivedAt = new Date(time ?? '');
-  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(receivedAt.getTime())) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'query.after: not a cursor this API gave out', 'query.after');
-  }
-  return { receivedAt, id: BigInt(id) };
+function decodeEventCursor(text: string): { receivedAt: Date; id: bigint } {
+  const { at, key } = decodeTimedCursor(eventsListing, text);
+  if (!/^\d{1,19}$/.test(key)) throw invalidCursor();
+  return { receivedAt: at, id: BigInt(key) };
 }
 
 export function coreEventsHandlers({ prisma, logger }: ApiDeps) {
@@ -55,7 +46,7 @@ export function coreEventsHandlers({ prisma, logger }: ApiDeps) {
           'query.deviceIdentification',
         );
       }
-      const cursor = query.after ? decodeCursor(query.after) : undefined;
+      const cursor = query.after ? decodeEventCursor(query.after) : undefined;
       const where: Prisma.DeviceEventWhereInput = {
         ...(query.deviceIdentification ? { deviceIdentification: query.deviceIdentification } : {}),
         ...(query.eventType ? { eventType: query.eventType } : {}),
@@ -80,7 +71,7 @@ export function coreEventsHandlers({ prisma, logger }: ApiDeps) {
       const hasMore = page.length > query.limit;
       return {
         status: 200,
-        body: { events: events.map(toEventView), nextCursor: hasMore ? encodeCursor(events[events.length - 1]) : null },
+        body: { events: events.map(toEventView), nextCursor: hasMore ? encodeCursor(eventsListing, String(events[events.length - 1].id), events[events.length - 1].receivedAt) : null },
       };
     },
 

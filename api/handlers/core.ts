@@ -1,12 +1,13 @@
 import { initServer } from '@ts-rest/express';
-import { Prisma } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
 import type { EventNotificationType } from '../../common/device-commands';
 import { coreContract, type DeviceView } from '../contracts/core';
 import type { DeviceRequestHeaders } from '../contracts/common';
 import { authorizeDevices, requireEnabled, type DeviceFunction } from '../authorization';
 import type { AuthenticatedOrganisation } from '../api-keys';
 import { callerOf, type ApiDeps } from '../context';
-import { ApiError } from '../errors';
+import { ApiError, isPrismaError } from '../errors';
+import { decodeCursor, decodeTimedCursor, encodeCursor } from '../cursors';
 import { startDeviceOperation } from '../device-operations';
 import { assertP256PublicKey } from '../public-keys';
 
@@ -57,7 +58,7 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       logger.info('device changed', { device: identification, by: caller.identification, fn });
       return { status: 200, body: toDeviceView(device) };
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
+      if (isPrismaError(error, 'P2025')) {
         throw new ApiError(404, 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`);
       }
       throw error;
@@ -101,7 +102,7 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
         logger.info('device added', { device: device.identification, owner: caller.identification });
         return { status: 201, body: toDeviceView(device) };
       } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        if (isPrismaError(error, 'P2002')) {
           throw new ApiError(409, 'DEVICE_EXISTS', 'A device with this deviceIdentification or deviceUid already exists');
         }
         throw error;
@@ -135,15 +136,15 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     findRecentDevices: async ({ query, res }) => {
       const caller = callerOf(res);
       requireEnabled(caller);
-      const after = query.after === undefined ? undefined : decodeRecentCursor(query.after);
+      const after = query.after === undefined ? undefined : decodeTimedCursor('recent-devices', query.after);
       const rows = await prisma.device.findMany({
         where: {
           authorizations: { some: { organisationId: caller.id } },
           ...(after
             ? {
                 OR: [
-                  { createdAt: { lt: after.createdAt } },
-                  { createdAt: after.createdAt, identification: { gt: after.identification } },
+                  { createdAt: { lt: after.at } },
+                  { createdAt: after.at, identification: { gt: after.key } },
                 ],
               }
             : {}),
@@ -154,14 +155,14 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       });
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: 'recent', t: last.createdAt.toISOString(), i: last.identification }) : null;
+      const nextCursor = rows.length > query.limit && last ? encodeCursor('recent-devices', last.identification, last.createdAt) : null;
       return { status: 200, body: { devices: page.map(toDeviceView), nextCursor } };
     },
 
     findDevices: async ({ query, res }) => {
       const caller = callerOf(res);
       requireEnabled(caller);
-      const after = query.after === undefined ? undefined : decodeFindCursor(query.after);
+      const after = query.after === undefined ? undefined : decodeCursor('devices', query.after);
       const where: Prisma.DeviceWhereInput = {
         ...(caller.platformFunctionGroup === 'ADMIN' ? {} : { authorizations: { some: { organisationId: caller.id } } }),
         identification: {
@@ -190,7 +191,7 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       });
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      const nextCursor = rows.length > query.limit && last ? encodeCursor({ k: 'find', i: last.identification }) : null;
+      const nextCursor = rows.length > query.limit && last ? encodeCursor('devices', last.identification) : null;
       return { status: 200, body: { devices: page.map(toDeviceView), nextCursor } };
     },
 
@@ -215,43 +216,6 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     getStatus: async ({ body, headers, res }) =>
       startDeviceCommand('getStatus', callerOf(res), body.deviceIdentifications, {}, headers),
   });
-}
-
-// ---------------------------------------------------------------- cursors
-
-/** What a page cursor holds: opaque to callers (Base64url JSON), tagged with the listing it belongs to. */
-type Cursor = { k: 'find'; i: string } | { k: 'recent'; t: string; i: string };
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-function invalidCursor(): ApiError {
-  return new ApiError(400, 'VALIDATION_FAILED', 'query.after: not a cursor of this listing (use the nextCursor it returned)', 'query.after');
-}
-
-function decodeCursor(text: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw invalidCursor();
-}
-
-function decodeFindCursor(text: string): string {
-  const cursor = decodeCursor(text);
-  if (cursor.k !== 'find' || typeof cursor.i !== 'string') throw invalidCursor();
-  return cursor.i;
-}
-
-function decodeRecentCursor(text: string): { createdAt: Date; identification: string } {
-  const cursor = decodeCursor(text);
-  if (cursor.k !== 'recent' || typeof cursor.i !== 'string' || typeof cursor.t !== 'string') throw invalidCursor();
-  const createdAt = new Date(cursor.t);
-  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
-  return { createdAt, identification: cursor.i };
 }
 
 /** Prisma passes startsWith to LIKE as it is: escape LIKE's wildcards (and its escape character). */

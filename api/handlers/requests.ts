@@ -5,6 +5,7 @@ import { requestsContract, type RequestStateView } from '../contracts/requests';
 import { requireEnabled } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
+import { decodeTimedCursor, encodeCursor } from '../cursors';
 
 const s = initServer();
 
@@ -27,38 +28,8 @@ function whereState(state: RequestStateView): Prisma.RequestRecordWhereInput {
   }
 }
 
-// ---------------------------------------------------------------- cursor
-
-/** Keyset cursor over (createdAt, correlationUid), newest first: stable while new requests arrive. */
-interface RequestCursor {
-  createdAt: Date;
-  correlationUid: string;
-}
-
-function encodeCursor(record: { createdAt: Date; correlationUid: string }): string {
-  return Buffer.from(JSON.stringify({ k: 'requests', t: record.createdAt.toISOString(), u: record.correlationUid }), 'utf8').toString(
-    'base64url',
-  );
-}
-
-function invalidCursor(): ApiError {
-  return new ApiError(400, 'VALIDATION_FAILED', 'query.after: not a cursor of this listing (use the nextCursor it returned)', 'query.after');
-}
-
-function decodeCursor(text: string): RequestCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor();
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw invalidCursor();
-  const { k, t, u } = parsed as Record<string, unknown>;
-  if (k !== 'requests' || typeof t !== 'string' || typeof u !== 'string' || u === '') throw invalidCursor();
-  const createdAt = new Date(t);
-  if (Number.isNaN(createdAt.getTime())) throw invalidCursor();
-  return { createdAt, correlationUid: u };
-}
+// Keyset cursor over (createdAt, correlationUid), newest first: stable while new requests arrive.
+const requestsListing = 'requests';
 
 // ---------------------------------------------------------------- handlers
 
@@ -75,7 +46,7 @@ export function requestsHandlers({ prisma }: ApiDeps) {
           `Organisation ${caller.identification} may list its own requests only (organisationIdentification is for ADMIN organisations)`,
         );
       }
-      const cursor = query.after === undefined ? undefined : decodeCursor(query.after);
+      const cursor = query.after === undefined ? undefined : decodeTimedCursor(requestsListing, query.after);
       const [domain, operation] = query.operation?.split('.') ?? [];
       const conditions: Prisma.RequestRecordWhereInput[] = [
         isAdmin
@@ -92,8 +63,8 @@ export function requestsHandlers({ prisma }: ApiDeps) {
         cursor
           ? {
               OR: [
-                { createdAt: { lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, correlationUid: { lt: cursor.correlationUid } },
+                { createdAt: { lt: cursor.at } },
+                { createdAt: cursor.at, correlationUid: { lt: cursor.key } },
               ],
             }
           : {},
@@ -121,7 +92,7 @@ export function requestsHandlers({ prisma }: ApiDeps) {
           requests: page.map((record) =>
             summaryOf(record, countOf(record.correlationUid, 'OK'), countOf(record.correlationUid, 'NOT_OK')),
           ),
-          nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+          nextCursor: rows.length > query.limit && last ? encodeCursor(requestsListing, last.correlationUid, last.createdAt) : null,
         },
       };
     },
