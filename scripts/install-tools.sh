@@ -5,6 +5,7 @@
 #   bin/temporal               Temporal CLI (dev server + Web UI), built with `go install` (Go module proxy)
 #   bin/temporal-test-server   wrapper that runs Java's time-skipping test server (jars from Maven Central)
 #   PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql when missing (root only)
+#   bin/gurux-dlms-meter       Gurux DLMS meter of the DLMS tests (gurux.dlms from Maven Central): scripts/install-dlms-meter.sh
 #
 # Environment:
 #   OSGP_TOOLS_DIR             cache directory (default $HOME/.cache/osgp-tools)
@@ -246,10 +247,17 @@ install_postgres() {
   log "postgres: server binaries installed in $d [$(elapsed "$start")]"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# (d) Gurux DLMS meter (integration tests of the DLMS adapter)
+# ---------------------------------------------------------------------------------------------------------
+install_dlms_meter() {
+  OSGP_TOOLS_DIR="$DIR" bash "$(dirname "${BASH_SOURCE[0]}")/install-dlms-meter.sh"
+}
+
 # `install-tools.sh runtime` installs only what `npm start` needs (the Temporal CLI); no argument: everything.
 case "${1:-all}" in
   runtime) install_cli ;;
-  all) install_cli; install_test_server; install_postgres ;;
+  all) install_cli; install_test_server; install_postgres; install_dlms_meter ;;
   *) die "usage: install-tools.sh [runtime|all]" ;;
 esac
 log "done in $(elapsed "$TOTAL_START") (cache: $DIR)"
