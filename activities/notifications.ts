@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../common/logger';
 import type { Prisma, PrismaClient } from '../db/client';
+import type { FinalRequestState } from './requests';
 
 export type NotificationType = 'REQUEST_FINISHED' | 'DEVICE_EVENT';
 
@@ -34,7 +35,7 @@ export interface NotificationPayload {
   deviceIdentification?: string;
   /** Finished requests: how many devices the request addressed. */
   deviceCount?: number;
-  /** Finished requests: OK or NOT_OK. Device events: OK (the event was received and verified). */
+  /** Finished requests: OK, NOT_OK or CANCELLED. Device events: OK (the event was received and verified). */
   result: string;
   message: string;
   event?: DeviceEventDetails;
@@ -42,7 +43,7 @@ export interface NotificationPayload {
 
 export interface RequestFinishedInput {
   correlationUid: string;
-  state: 'OK' | 'NOT_OK';
+  state: FinalRequestState;
   total: number;
   ok: number;
   failed: number;

@@ -43,6 +43,19 @@ export const deviceFunctions = [
   'FIND_MESSAGE_LOGS',
   'UPDATE_KEY',
   'UPDATE_AUTHORISATIONS',
+  // Smart metering (OSGP's names)
+  'REQUEST_ACTUAL_METER_DATA',
+  'REQUEST_PERIODIC_METER_DATA',
+  'READ_ALARM_REGISTER',
+  'CLEAR_ALARM_REGISTER',
+  'SYNCHRONIZE_TIME',
+  'GET_ASSOCIATION_LN_OBJECTS',
+  'GET_SPECIFIC_ATTRIBUTE_VALUE',
+  'HANDLE_BUNDLED_ACTIONS',
+  'REPLACE_KEYS',
+  // Tariff switching and light measurement devices (OSGP's names)
+  'GET_TARIFF_STATUS',
+  'SET_LIGHT_MEASUREMENT_DEVICE',
 ] as const;
 export type DeviceFunction = (typeof deviceFunctions)[number];
 
@@ -52,7 +65,8 @@ export type DeviceFunction = (typeof deviceFunctions)[number];
  */
 export const deviceFunctionsByGroup: Record<Exclude<DeviceFunctionGroup, 'OWNER'>, readonly DeviceFunction[]> = {
   INSTALLATION: ['START_SELF_TEST', 'STOP_SELF_TEST', 'UPDATE_DEVICE'],
-  AD_HOC: ['SET_LIGHT', 'GET_STATUS', 'RESUME_SCHEDULE', 'SET_TRANSITION', 'SET_REBOOT', 'START_SELF_TEST', 'STOP_SELF_TEST'],
+  AD_HOC: ['SET_LIGHT', 'GET_STATUS', 'RESUME_SCHEDULE', 'SET_TRANSITION', 'SET_REBOOT', 'START_SELF_TEST', 'STOP_SELF_TEST',
+    'REQUEST_ACTUAL_METER_DATA', 'READ_ALARM_REGISTER', 'SYNCHRONIZE_TIME', 'GET_TARIFF_STATUS'],
   MANAGEMENT: [
     'SET_EVENT_NOTIFICATIONS',
     'FIND_EVENTS',
@@ -60,12 +74,18 @@ export const deviceFunctionsByGroup: Record<Exclude<DeviceFunctionGroup, 'OWNER'
     'SET_MAINTENANCE_STATUS',
     'SET_DEVICE_LIFECYCLE_STATUS',
     'FIND_MESSAGE_LOGS',
+    'CLEAR_ALARM_REGISTER',
+    'SYNCHRONIZE_TIME',
+    'GET_ASSOCIATION_LN_OBJECTS',
+    'GET_SPECIFIC_ATTRIBUTE_VALUE',
+    'HANDLE_BUNDLED_ACTIONS',
+    'SET_LIGHT_MEASUREMENT_DEVICE',
   ],
   FIRMWARE: ['GET_FIRMWARE_VERSION', 'UPDATE_FIRMWARE'],
   SCHEDULING: ['SET_LIGHT_SCHEDULE', 'RESUME_SCHEDULE'],
   TARIFF_SCHEDULING: ['SET_TARIFF_SCHEDULE'],
   CONFIGURATION: ['GET_CONFIGURATION', 'SET_CONFIGURATION'],
-  MONITORING: ['FIND_EVENTS', 'GET_ACTUAL_POWER_USAGE', 'GET_POWER_USAGE_HISTORY'],
+  MONITORING: ['FIND_EVENTS', 'GET_ACTUAL_POWER_USAGE', 'GET_POWER_USAGE_HISTORY', 'REQUEST_ACTUAL_METER_DATA', 'REQUEST_PERIODIC_METER_DATA', 'READ_ALARM_REGISTER'],
   METADATA_MANAGEMENT: ['SET_DEVICE_ALIAS'],
 };
 
@@ -116,23 +136,42 @@ export async function authorizeDevices(
     },
   });
   const byIdentification = new Map(devices.map((device) => [device.identification, device]));
-  const isAdmin = organisation.platformFunctionGroup === 'ADMIN';
   return identifications.map((identification) => {
     const device = byIdentification.get(identification);
     if (!device) throw new ApiError(404, 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`);
-    const allowed = isAdmin || device.authorizations.some((a) => groupAllows(a.functionGroup, fn));
-    if (!allowed) {
-      throw new ApiError(
-        403,
-        'UNAUTHORIZED',
-        `Organisation ${organisation.identification} may not ${fn} on device ${identification}: no function group allowing it`,
-      );
-    }
-    if (!operational) return { deviceIdentification: identification, protocol: device.protocol };
-    if (!device.activated) throw new ApiError(403, 'DEVICE_NOT_ACTIVE', `Device ${identification} is not activated`);
-    if (device.inMaintenance) {
-      throw new ApiError(403, 'DEVICE_IN_MAINTENANCE', `Device ${identification} is in maintenance`);
-    }
+    const refusal = deviceRefusal(organisation, { ...device, functionGroups: device.authorizations.map((a) => a.functionGroup) }, fn, {
+      operational,
+    });
+    if (refusal) throw new ApiError(403, refusal.code, refusal.message);
     return { deviceIdentification: identification, protocol: device.protocol };
   });
+}
+
+export interface DeviceRefusal {
+  code: 'UNAUTHORIZED' | 'DEVICE_NOT_ACTIVE' | 'DEVICE_IN_MAINTENANCE';
+  message: string;
+}
+
+/**
+ * Why the organisation may not perform `fn` on this device (null when it may): the per-device part of
+ * authorizeDevices, for callers that refuse device by device instead of refusing the whole request (group
+ * requests record a NOT_OK result with the code for each refused member).
+ */
+export function deviceRefusal(
+  organisation: Pick<AuthenticatedOrganisation, 'identification' | 'platformFunctionGroup'>,
+  device: { identification: string; activated: boolean; inMaintenance: boolean; functionGroups: DeviceFunctionGroup[] },
+  fn: DeviceFunction,
+  { operational = true }: { operational?: boolean } = {},
+): DeviceRefusal | null {
+  const allowed = organisation.platformFunctionGroup === 'ADMIN' || device.functionGroups.some((group) => groupAllows(group, fn));
+  if (!allowed) {
+    return {
+      code: 'UNAUTHORIZED',
+      message: `Organisation ${organisation.identification} may not ${fn} on device ${device.identification}: no function group allowing it`,
+    };
+  }
+  if (!operational) return null;
+  if (!device.activated) return { code: 'DEVICE_NOT_ACTIVE', message: `Device ${device.identification} is not activated` };
+  if (device.inMaintenance) return { code: 'DEVICE_IN_MAINTENANCE', message: `Device ${device.identification} is in maintenance` };
+  return null;
 }

@@ -19,7 +19,7 @@ export function createPlatformClient(options: { baseUrl: string; apiKey: string 
 export type PlatformClient = ReturnType<typeof createPlatformClient>;
 
 export function isFinished(view: RequestView): boolean {
-  return view.state === 'OK' || view.state === 'NOT_OK';
+  return view.state === 'OK' || view.state === 'NOT_OK' || view.state === 'CANCELLED';
 }
 
 /** Polls requests.getRequest until the request is finished (or `until` holds) and returns its view. */

@@ -5,6 +5,7 @@ import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
 import type { AuthenticatedOrganisation } from './api-keys';
 import type { RequestService } from './request-service';
+import type { DlmsKeyStore } from '../worker/dlms-keys';
 import { ApiError } from './errors';
 
 export interface ApiDeps {
@@ -12,6 +13,8 @@ export interface ApiDeps {
   temporal: Client;
   requests: RequestService;
   logger: Logger;
+  /** Seals smart meters' keys (smartMetering.addDevice); without it adding a meter answers 503. */
+  dlmsKeys?: DlmsKeyStore;
 }
 
 /** The organisation the authentication middleware found for this request. */

@@ -4,17 +4,25 @@ import { initContract } from '@ts-rest/core';
 import { adminContract } from './contracts/admin';
 import { coreContract } from './contracts/core';
 import { coreEventsContract } from './contracts/core-events';
+import { deviceGroupsContract } from './contracts/device-groups';
 import { publicLightingContract } from './contracts/public-lighting';
+import { lightingSchedulesContract } from './contracts/lighting-schedules';
 import { requestsContract } from './contracts/requests';
+import { smartMeteringContract } from './contracts/smart-metering';
+import { publicLightingDeviceContract } from './contracts/public-lighting-device';
+import { coreLightMeasurementContract } from './contracts/core-light-measurement';
+import { tariffSwitchingContract } from './contracts/tariff-switching';
 
 const c = initContract();
 
 export const platformContract = c.router(
   {
     admin: adminContract,
-    core: { ...coreContract, ...coreEventsContract },
-    publicLighting: publicLightingContract,
+    core: { ...coreContract, ...coreEventsContract, ...coreLightMeasurementContract, ...deviceGroupsContract },
+    publicLighting: { ...publicLightingContract, ...lightingSchedulesContract, ...publicLightingDeviceContract },
     requests: requestsContract,
+    smartMetering: smartMeteringContract,
+    tariffSwitching: tariffSwitchingContract,
   },
   { strictStatusCodes: true },
 );

@@ -6,13 +6,14 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { coreTaskQueue } from '../common/device-commands';
 import {
   devicesAttribute,
-  maxDevicesInSearchAttribute,
+  devicesForSearchAttribute,
   operationAttribute,
   organisationAttribute,
 } from '../common/search-attributes';
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
+import { createRequestRecord } from '../db/request-records';
 import type { DeviceRequestOptions, DeviceTarget } from '../workflows/common/device-request';
 import type { AuthenticatedOrganisation } from './api-keys';
 import type { AcceptedRequest, DeviceRequestHeaders } from './contracts/common';
@@ -26,6 +27,11 @@ export interface StartDeviceRequest<TArgs extends object> {
   devices: DeviceTarget[];
   /** Workflow input besides the devices and options. */
   args: TArgs;
+  /**
+   * A group request: the workflow finds its devices itself (`devices` is empty and not passed on), and the
+   * record counts this many (the group's members at the start).
+   */
+  groupDeviceCount?: number;
   /** The idempotency key and OSGP's request options (priority, schedule time, max schedule time, bypass retry). */
   headers?: DeviceRequestHeaders;
 }
@@ -88,6 +94,8 @@ export function correlationUidFor(organisationIdentification: string, operation:
 
 export function createRequestService({ prisma, temporal, deviceRequestOptions, logger }: RequestServiceDeps) {
   return {
+    /** The platform's device request options (scheduled runs carry them to the requests they start). */
+    deviceRequestOptions,
     async start<TArgs extends object>(request: StartDeviceRequest<TArgs>): Promise<AcceptedRequest> {
       const { organisation, domain, operation, devices, headers = {} } = request;
       const idempotencyKey = headers['idempotency-key'];
@@ -102,7 +110,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         organisationId: organisation.id,
         domain,
         operation,
-        deviceCount: devices.length,
+        deviceCount: request.groupDeviceCount ?? devices.length,
         requestHash,
       });
 
@@ -110,7 +118,13 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         await temporal.workflow.start(request.workflowType, {
           taskQueue: coreTaskQueue,
           workflowId: correlationUid,
-          args: [{ ...request.args, devices, options: requestOptionsFor(deviceRequestOptions, headers) }],
+          args: [
+            {
+              ...request.args,
+              ...(request.groupDeviceCount === undefined ? { devices } : {}),
+              options: requestOptionsFor(deviceRequestOptions, headers),
+            },
+          ],
           priority: { priorityKey: priorityKeyFor(headers['x-osgp-priority'] ?? 4) },
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'USE_EXISTING',
@@ -119,7 +133,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
             { key: operationAttribute, value: `${domain}.${operation}` },
             {
               key: devicesAttribute,
-              value: devices.slice(0, maxDevicesInSearchAttribute).map((d) => d.deviceIdentification),
+              value: devicesForSearchAttribute(devices.map((d) => d.deviceIdentification)),
             },
           ],
         });
@@ -154,10 +168,7 @@ async function recordRequest(
     requestHash: string | null;
   },
 ): Promise<void> {
-  const created = await prisma.requestRecord.createMany({ data: [record], skipDuplicates: true });
-  if (created.count === 1) return;
-  const existing = await prisma.requestRecord.findUniqueOrThrow({ where: { correlationUid: record.correlationUid } });
-  if (existing.requestHash !== record.requestHash) {
+  if ((await createRequestRecord(prisma, record)) === 'conflict') {
     throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used before for a different request');
   }
 }

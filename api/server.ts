@@ -13,7 +13,13 @@ import { ApiError } from './errors';
 import { adminHandlers } from './handlers/admin';
 import { coreHandlers } from './handlers/core';
 import { coreEventsHandlers } from './handlers/core-events';
+import { deviceGroupsHandlers } from './handlers/device-groups';
 import { publicLightingHandlers } from './handlers/public-lighting';
+import { lightingSchedulesHandlers } from './handlers/lighting-schedules';
+import { smartMeteringHandlers } from './handlers/smart-metering';
+import { publicLightingDeviceHandlers } from './handlers/public-lighting-device';
+import { coreLightMeasurementHandlers } from './handlers/core-light-measurement';
+import { tariffSwitchingHandlers } from './handlers/tariff-switching';
 import { requestsHandlers } from './handlers/requests';
 import { buildOpenApiDocument } from './openapi';
 
@@ -59,9 +65,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const s = initServer();
   const router = s.router(platformContract, {
     admin: adminHandlers(deps),
-    core: { ...coreHandlers(deps), ...coreEventsHandlers(deps) },
-    publicLighting: publicLightingHandlers(deps),
+    core: { ...coreHandlers(deps), ...coreEventsHandlers(deps), ...coreLightMeasurementHandlers(deps), ...deviceGroupsHandlers(deps) },
+    publicLighting: { ...publicLightingHandlers(deps), ...lightingSchedulesHandlers(deps), ...publicLightingDeviceHandlers(deps) },
     requests: requestsHandlers(deps),
+    smartMetering: smartMeteringHandlers(deps),
+    tariffSwitching: tariffSwitchingHandlers(deps),
   });
   createExpressEndpoints(platformContract, router, app, {
     responseValidation: options.responseValidation ?? false,

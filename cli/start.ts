@@ -18,11 +18,13 @@ import { migrateToLatest } from '../db/migrate';
 import { createCoreWorker } from '../worker/core-worker';
 import { startRetentionJob } from '../worker/retention';
 import { startOslpAdapter } from '../worker/oslp-adapter';
+import { startDlmsAdapter } from '../worker/dlms-adapter';
+import { loadOrCreateDlmsKeyStore } from '../worker/dlms-keys';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { startTemporalDevServer } from '../worker/temporal-dev-server';
 import { bootstrapAdmin } from './bootstrap';
 
-const roles = ['api', 'worker', 'adapter-oslp'] as const;
+const roles = ['api', 'worker', 'adapter-oslp', 'adapter-dlms'] as const;
 type Role = (typeof roles)[number];
 
 /** `--role all` (the default) or a comma-separated list of roles, e.g. `--role worker,adapter-oslp`. */
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
 
   const metrics = new MetricsRegistry();
 
-  if (selected.has('worker') || selected.has('adapter-oslp')) {
+  if (selected.has('worker') || selected.has('adapter-oslp') || selected.has('adapter-dlms')) {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
     const clientConnection = await Connection.connect({ address: temporalAddress });
@@ -126,6 +128,11 @@ async function main(): Promise<void> {
       stops.push(() => adapter.stop());
       printed.push(`OSLP adapter         task queue "adapter-oslp"; listener ${adapter.listenerAddress}`);
       printed.push(`OSLP platform key    ${adapter.platformKeyFile} (public half: ${adapter.platformPublicKeyFile})`);
+    }
+    if (selected.has('adapter-dlms')) {
+      const adapter = await startDlmsAdapter({ connection, config, prisma: db.prisma, logger, metrics });
+      stops.push(() => adapter.stop());
+      printed.push(`DLMS adapter         task queue "adapter-dlms"; meter keys sealed with ${adapter.keyFile}`);
     }
   }
 
@@ -163,8 +170,10 @@ async function startApi(
     logger,
     deviceRequestOptions: deviceRequestOptionsFrom(config),
   });
+  // The API seals the keys of meters it adds with the same secret the DLMS adapter opens them with.
+  const dlmsKeys = loadOrCreateDlmsKeyStore(config.dlmsKeyFile);
   const app = createApp(
-    { prisma: db.prisma, temporal, requests, logger },
+    { prisma: db.prisma, temporal, requests, logger, dlmsKeys },
     { metrics, rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } },
   );
   const server = await new Promise<ReturnType<typeof createApiServer>>((resolve, reject) => {

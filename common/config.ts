@@ -20,6 +20,10 @@ const configSchema = z.object({
   OSLP_PLATFORM_KEY_FILE: z.string().optional(),
   OSLP_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
   OSLP_RESPONSE_TIMEOUT_MS: positiveMs.default(30_000),
+  /** Smart meters (DLMS/COSEM): where the platform secret that seals meter keys lives; connect and answer timeouts. */
+  DLMS_KEY_FILE: z.string().optional(),
+  DLMS_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
+  DLMS_RESPONSE_TIMEOUT_MS: positiveMs.default(30_000),
   DEVICE_COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   DEVICE_REQUEST_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   /** How long a notification to an organisation's webhook is retried (with backoff) before it is FAILED. */
@@ -40,6 +44,7 @@ export type PlatformConfig = z.infer<typeof configSchema> & {
   /** Absolute data directory of the embedded defaults (database, Temporal history, platform keys). */
   dataDir: string;
   oslpPlatformKeyFile: string;
+  dlmsKeyFile: string;
 };
 
 export class ConfigError extends Error {}
@@ -55,5 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     ...parsed.data,
     dataDir,
     oslpPlatformKeyFile: parsed.data.OSLP_PLATFORM_KEY_FILE ?? path.join(dataDir, 'keys', 'oslp-platform.pem'),
+    dlmsKeyFile: parsed.data.DLMS_KEY_FILE ?? path.join(dataDir, 'keys', 'dlms-keys.key'),
   };
 }

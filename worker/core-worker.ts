@@ -6,6 +6,8 @@ import { createLogger, type Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
 import { createNotificationActivities } from '../activities/notifications';
 import { createRequestActivities } from '../activities/requests';
+import { createGroupActivities } from '../activities/groups';
+import { createLightingRunActivities } from '../activities/lighting-schedules';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -29,7 +31,9 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: {
       ...createRequestActivities(options.prisma),
+      ...createGroupActivities(options.prisma),
       ...createNotificationActivities({ prisma: options.prisma, logger }),
+      ...createLightingRunActivities(options.prisma),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
     maxConcurrentActivityTaskExecutions: 50,

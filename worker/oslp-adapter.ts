@@ -1,6 +1,6 @@
-// The OSLP adapter role: the executeDeviceCommand activity on the `adapter-oslp` task queue (so it can run
-// on its own hosts, near the device network) and the listener for device-initiated messages, which starts
-// the workflows that notify organisations of device events.
+// The OSLP adapter role: the executeDeviceCommand and executeDeviceCommandBatch activities on the
+// `adapter-oslp` task queue (so it can run on its own hosts, near the device network) and the listener for
+// device-initiated messages, which starts the workflows that notify organisations of device events.
 import { Client, type Connection } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { adapterTaskQueue } from '../common/device-commands';
@@ -11,7 +11,10 @@ import type { PrismaClient } from '../db/client';
 import { OslpClient } from '../adapters/oslp/client';
 import { startOslpListener } from '../adapters/oslp/listener';
 import { createOslpActivities } from '../activities/oslp/device-command';
+import { createOslpBatchActivities } from '../activities/oslp/device-command-batch';
+import { PublicKeyCache } from '../activities/oslp/device-exchange';
 import { createOslpListenerHandler } from '../activities/oslp/device-initiated';
+import { deviceRequestOptionsFrom } from '../api/request-service';
 import { loadOrCreatePlatformKey, publicKeyFile } from './platform-key';
 
 export interface OslpAdapterOptions {
@@ -25,7 +28,7 @@ export interface OslpAdapterOptions {
     | 'OSLP_RESPONSE_TIMEOUT_MS'
     | 'oslpPlatformKeyFile'
   > &
-    Partial<Pick<PlatformConfig, 'NOTIFICATION_RETRY_PERIOD_MS'>>;
+    Partial<Pick<PlatformConfig, 'NOTIFICATION_RETRY_PERIOD_MS' | 'DEVICE_COMMAND_MAX_ATTEMPTS' | 'DEVICE_REQUEST_MAX_CONCURRENCY'>>;
   /**
    * A client connection to the same Temporal cluster, for the listener to start device event notification
    * workflows (a NativeConnection only serves workers). Without it, device events are stored but nobody is
@@ -59,14 +62,32 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     responseTimeoutMs: config.OSLP_RESPONSE_TIMEOUT_MS,
   });
   const deviceMessages = metrics.counter('osgp_device_messages_total', 'Device command exchanges by protocol and result');
+  // One cache of parsed device keys for both activities: a mass switch parses each key once per process.
+  const publicKeys = new PublicKeyCache();
   const worker = await Worker.create({
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: adapterTaskQueue('OSLP'),
-    activities: createOslpActivities({ prisma, client, logger, deviceMessages }),
+    activities: {
+      ...createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys }),
+      // One attempt at one command on many devices (mass switching); its exchanges in flight are its own.
+      ...createOslpBatchActivities({ prisma, client, logger, deviceMessages, publicKeys }),
+    },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentCommands ?? 200,
+    // Heartbeats reach Temporal at most this often (default: 80 % of the heartbeat timeout), and cancellation
+    // only arrives with a heartbeat's answer: a cancelled mass switch stops sending within about a second.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
   });
   const running = worker.run();
+  const { DEVICE_COMMAND_MAX_ATTEMPTS, DEVICE_REQUEST_MAX_CONCURRENCY, NOTIFICATION_RETRY_PERIOD_MS } = config;
+  // The setTransition requests an LMD's reports start are attempted like every device request of the
+  // platform (attempt time from the OSLP timeouts, attempts and concurrency from the configuration); with
+  // a partial configuration (tests) the handler's own defaults apply.
+  const lightMeasurementRequestOptions =
+    DEVICE_COMMAND_MAX_ATTEMPTS !== undefined && DEVICE_REQUEST_MAX_CONCURRENCY !== undefined && NOTIFICATION_RETRY_PERIOD_MS !== undefined
+      ? deviceRequestOptionsFrom({ ...config, DEVICE_COMMAND_MAX_ATTEMPTS, DEVICE_REQUEST_MAX_CONCURRENCY, NOTIFICATION_RETRY_PERIOD_MS })
+      : undefined;
   if (!options.clientConnection) logger.warn('no Temporal client connection: device events are stored, nobody is notified of them');
 
   const listener = await startOslpListener({
@@ -80,6 +101,7 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
         ? new Client({ connection: options.clientConnection, namespace: config.TEMPORAL_NAMESPACE })
         : undefined,
       notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
+      lightMeasurementRequestOptions,
     }),
     logger,
   });

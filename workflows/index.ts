@@ -8,3 +8,29 @@ export { setRebootWorkflow } from './core/set-reboot';
 export { setEventNotificationsWorkflow } from './core/set-event-notifications';
 export { progressQuery } from './common/device-request';
 export { deviceEventNotificationWorkflow } from './notifications/device-event-notification';
+// Device-side lighting schedules and light measurement devices (OSLP), and tariff switching.
+export { setScheduleWorkflow } from './public-lighting/set-schedule';
+export { resumeScheduleWorkflow } from './public-lighting/resume-schedule';
+export { setTransitionWorkflow } from './public-lighting/set-transition';
+export { lightMeasurementTransitionWorkflow } from './public-lighting/light-measurement-transition';
+export { tariffSetScheduleWorkflow } from './tariff-switching/set-schedule';
+export { tariffGetStatusWorkflow } from './tariff-switching/get-status';
+// Smart metering (DLMS/COSEM meters, on the adapter-dlms task queue): a workflow per operation, and bundle.
+export {
+  getActualMeterReadsWorkflow,
+  getPeriodicMeterReadsWorkflow,
+  readAlarmRegisterWorkflow,
+  clearAlarmRegisterWorkflow,
+  synchronizeTimeWorkflow,
+  getMeterFirmwareVersionWorkflow,
+  findMeterEventsWorkflow,
+  getAssociationLnObjectsWorkflow,
+  getSpecificAttributeValueWorkflow,
+  bundleWorkflow,
+  replaceKeysWorkflow,
+} from './smart-metering/operations';
+// Group requests (tens of thousands of devices): a parent that pages its target, a child per batch.
+export { groupRequestWorkflow } from './common/group-request';
+export { deviceBatchWorkflow } from './common/device-batch';
+export { scheduledLightingWorkflow } from './public-lighting/scheduled-lighting';
+export { astronomicalLightingWorkflow } from './public-lighting/astronomical-lighting';

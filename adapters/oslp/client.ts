@@ -59,6 +59,12 @@ export interface OslpExchangeResult {
 export class OslpClient {
   private readonly sequenceWindow: number;
   private readonly maxPayloadLength: number;
+  /**
+   * Encoded payloads by message object: a mass switch sends one message object to thousands of devices,
+   * and only the envelope (sequence number, uid, signature) differs per device. Messages are not changed
+   * after they are handed to request().
+   */
+  private readonly payloads = new WeakMap<OslpMessage, Buffer>();
 
   constructor(private readonly options: OslpClientOptions) {
     this.sequenceWindow = options.sequenceWindow ?? DEFAULT_SEQUENCE_WINDOW;
@@ -74,7 +80,7 @@ export class OslpClient {
     const expectedKind = this.expectedResponseKind(message);
     const requestSequenceNumber = nextSequenceNumber(device.sequenceNumber);
     const frame = encodeEnvelope(
-      { sequenceNumber: requestSequenceNumber, deviceUid: device.deviceUid, payload: encodeMessage(message) },
+      { sequenceNumber: requestSequenceNumber, deviceUid: device.deviceUid, payload: this.payloadOf(message) },
       this.options.platformPrivateKey,
       this.maxPayloadLength,
     );
@@ -94,6 +100,15 @@ export class OslpClient {
       throw new OslpProtocolError('UNEXPECTED_RESPONSE', `expected ${expectedKind}, device answered ${kind}`);
     }
     return { response, sequenceNumber: envelope.sequenceNumber, requestSequenceNumber };
+  }
+
+  private payloadOf(message: OslpMessage): Buffer {
+    let payload = this.payloads.get(message);
+    if (!payload) {
+      payload = encodeMessage(message);
+      this.payloads.set(message, payload);
+    }
+    return payload;
   }
 
   private expectedResponseKind(message: OslpMessage): OslpResponseKind {

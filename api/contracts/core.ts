@@ -48,6 +48,17 @@ const devicePage = z.object({
 });
 
 const alias = z.string().max(255);
+/** A switching device's relays (outputs) and what each switches; a given list replaces the device's. */
+const relays = z
+  .array(
+    z.object({
+      index: z.number().int().min(1).max(6),
+      relayType: z.enum(['LIGHT', 'TARIFF', 'TARIFF_REVERSED']).describe('TARIFF_REVERSED: on for the low tariff'),
+      alias: z.string().max(255).optional(),
+    }),
+  )
+  .max(6)
+  .refine((list) => new Set(list.map((relay) => relay.index)).size === list.length, 'must not repeat an index');
 const latitude = z.number().min(-90).max(90);
 const longitude = z.number().min(-180).max(180);
 const devicePathParams = z.object({ deviceIdentification: identification });
@@ -89,6 +100,8 @@ export const coreContract = c.router({
       latitude: latitude.optional(),
       longitude: longitude.optional(),
       activated: z.boolean().default(true),
+      deviceType: z.enum(['SSLD', 'PSLD']).optional().describe('Default SSLD; light measurement devices have their own operation'),
+      relays: relays.optional(),
     }),
     responses: {
       201: device,
@@ -110,6 +123,7 @@ export const coreContract = c.router({
         latitude: latitude.nullable().optional(),
         longitude: longitude.nullable().optional(),
         activated: z.boolean().optional(),
+        relays: relays.optional(),
       })
       .strict()
       .refine((body) => Object.values(body).some((value) => value !== undefined), 'must change at least one field'),

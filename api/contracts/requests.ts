@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, errorResponse, identification, standardErrors } from './common';
 
 const c = initContract();
 
@@ -16,9 +16,10 @@ export const deviceResult = z.object({
 
 /**
  * What a request's state is to callers: the record's state, except that a PENDING request with at least one
- * device result is IN_PROGRESS.
+ * device result is IN_PROGRESS. CANCELLED: stopped by requests.cancelRequest (devices that had not answered
+ * have NOT_OK results with errorCode CANCELLED).
  */
-export const requestState = z.enum(['PENDING', 'IN_PROGRESS', 'OK', 'NOT_OK']);
+export const requestState = z.enum(['PENDING', 'IN_PROGRESS', 'OK', 'NOT_OK', 'CANCELLED']);
 export type RequestStateView = z.infer<typeof requestState>;
 
 /** A request without its device results: one item of requests.findRequests. */
@@ -54,7 +55,7 @@ export const findRequestsQuery = z
   .object({
     state: requestState
       .optional()
-      .describe('PENDING: no device has answered yet; IN_PROGRESS: not finished, at least one device result; OK / NOT_OK: finished'),
+      .describe('PENDING: no device has answered yet; IN_PROGRESS: not finished, at least one device result; OK / NOT_OK / CANCELLED: finished'),
     operation: z
       .string()
       .max(130)
@@ -111,5 +112,17 @@ export const requestsContract = c.router({
       after: z.string().optional().describe('Device identification to continue after'),
     }),
     responses: { 200: requestView, 404: errorResponse, ...standardErrors },
+  },
+  cancelRequest: {
+    method: 'POST',
+    path: '/v1/requests/:correlationUid/cancel',
+    summary: 'Cancel a request that has not finished: no device is sent to any more, and devices that have not answered end NOT_OK CANCELLED',
+    description:
+      'Answers 202 at once; the request then stops sending (a device exchange already under way may still complete) and ' +
+      'ends in state CANCELLED, shown by getRequest. 409 when the request has finished already. The organisation that ' +
+      'made the request only.',
+    pathParams: z.object({ correlationUid: z.string().min(1).max(200) }),
+    body: z.object({}).strict().optional(),
+    responses: { 202: acceptedRequest, 404: errorResponse, 409: errorResponse, 503: errorResponse, ...standardErrors },
   },
 });

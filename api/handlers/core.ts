@@ -10,6 +10,7 @@ import { ApiError, isPrismaError } from '../errors';
 import { decodeCursor, decodeTimedCursor, encodeCursor } from '../cursors';
 import { startDeviceOperation } from '../device-operations';
 import { assertP256PublicKey } from '../public-keys';
+import { deviceFilterWhere } from '../../db/device-filter';
 
 const s = initServer();
 
@@ -94,6 +95,8 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
             latitude: body.latitude,
             longitude: body.longitude,
             activated: body.activated,
+            deviceType: body.deviceType,
+            ...(body.relays ? { relays: { create: body.relays } } : {}),
             owner: { connect: { id: caller.id } },
             authorizations: { create: { organisationId: caller.id, functionGroup: 'OWNER' } },
           },
@@ -117,6 +120,7 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
         latitude: body.latitude,
         longitude: body.longitude,
         activated: body.activated,
+        ...(body.relays ? { relays: { deleteMany: {}, create: body.relays } } : {}),
       }),
 
     setDeviceAlias: async ({ params, body, res }) =>
@@ -163,25 +167,9 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       const caller = callerOf(res);
       requireEnabled(caller);
       const after = query.after === undefined ? undefined : decodeCursor('devices', query.after);
-      const where: Prisma.DeviceWhereInput = {
-        ...(caller.platformFunctionGroup === 'ADMIN' ? {} : { authorizations: { some: { organisationId: caller.id } } }),
-        identification: {
-          ...(query.deviceIdentificationPrefix ? { startsWith: escapeLike(query.deviceIdentificationPrefix) } : {}),
-          ...(after !== undefined ? { gt: after } : {}),
-        },
-        ...(query.protocol ? { protocol: query.protocol } : {}),
-        ...(query.ownerIdentification ? { owner: { identification: query.ownerIdentification } } : {}),
-        ...(query.activated !== undefined ? { activated: query.activated } : {}),
-        ...(query.inMaintenance !== undefined ? { inMaintenance: query.inMaintenance } : {}),
-        ...(query.lifecycleStatus ? { lifecycleStatus: query.lifecycleStatus } : {}),
-        // A location box leaves out devices without a location.
-        ...(query.minLat !== undefined || query.maxLat !== undefined
-          ? { latitude: { ...(query.minLat !== undefined ? { gte: query.minLat } : {}), ...(query.maxLat !== undefined ? { lte: query.maxLat } : {}), not: null } }
-          : {}),
-        ...(query.minLon !== undefined || query.maxLon !== undefined
-          ? { longitude: { ...(query.minLon !== undefined ? { gte: query.minLon } : {}), ...(query.maxLon !== undefined ? { lte: query.maxLon } : {}), not: null } }
-          : {}),
-      };
+      const { limit: _limit, after: _after, ...filter } = query;
+      const matching = deviceFilterWhere(filter, { organisationId: caller.id, isAdmin: caller.platformFunctionGroup === 'ADMIN' });
+      const where: Prisma.DeviceWhereInput = after !== undefined ? { AND: [matching, { identification: { gt: after } }] } : matching;
       const rows = await prisma.device.findMany({
         where,
         // identification is unique: a stable order, and the cursor is the last identification of a page.
@@ -216,10 +204,5 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     getStatus: async ({ body, headers, res }) =>
       startDeviceCommand('getStatus', callerOf(res), body.deviceIdentifications, {}, headers),
   });
-}
-
-/** Prisma passes startsWith to LIKE as it is: escape LIKE's wildcards (and its escape character). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 

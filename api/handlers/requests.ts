@@ -1,4 +1,5 @@
 import { initServer } from '@ts-rest/express';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Prisma } from '../../db/client';
 import type { RequestRecord } from '../../generated/prisma/client';
 import { requestsContract, type RequestStateView } from '../contracts/requests';
@@ -9,7 +10,7 @@ import { decodeTimedCursor, encodeCursor } from '../cursors';
 
 const s = initServer();
 
-type RecordState = 'PENDING' | 'IN_PROGRESS' | 'OK' | 'NOT_OK';
+type RecordState = RequestRecord['state'];
 
 /** A request's state to callers: a PENDING record with a device result already is IN_PROGRESS. */
 function stateOf(recordState: RecordState, done: number): RequestStateView {
@@ -33,7 +34,7 @@ const requestsListing = 'requests';
 
 // ---------------------------------------------------------------- handlers
 
-export function requestsHandlers({ prisma }: ApiDeps) {
+export function requestsHandlers({ prisma, temporal, logger }: ApiDeps) {
   return s.router(requestsContract, {
     findRequests: async ({ query, res }) => {
       const caller = callerOf(res);
@@ -95,6 +96,29 @@ export function requestsHandlers({ prisma }: ApiDeps) {
           nextCursor: rows.length > query.limit && last ? encodeCursor(requestsListing, last.correlationUid, last.createdAt) : null,
         },
       };
+    },
+
+    cancelRequest: async ({ params, res }) => {
+      const caller = callerOf(res);
+      requireEnabled(caller);
+      const { correlationUid } = params;
+      const record = await prisma.requestRecord.findUnique({ where: { correlationUid } });
+      // Only the organisation that made the request may cancel it; to others it is unknown.
+      if (!record || record.organisationId !== caller.id) {
+        throw new ApiError(404, 'REQUEST_NOT_FOUND', `No request with correlationUid ${correlationUid}`);
+      }
+      const finished = () =>
+        new ApiError(409, 'REQUEST_FINISHED', `Request ${correlationUid} has finished already (${record.state}); it cannot be cancelled`);
+      if (record.state !== 'PENDING' && record.state !== 'IN_PROGRESS') throw finished();
+      try {
+        await temporal.workflow.getHandle(correlationUid).cancel();
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw finished();
+        logger.error('could not cancel workflow', { correlationUid, error });
+        throw new ApiError(503, 'TEMPORAL_UNAVAILABLE', 'The request could not be cancelled now; retry');
+      }
+      logger.info('request cancelled', { correlationUid, by: caller.identification });
+      return { status: 202, body: { correlationUid, links: { request: `/v1/requests/${encodeURIComponent(correlationUid)}` } } };
     },
 
     getRequest: async ({ params, query, res }) => {

@@ -135,7 +135,8 @@ export async function startOslpSimulatorFleet(options: OslpSimulatorFleetOptions
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    // A deep accept queue: a mass switch opens hundreds of connections at once.
+    server.listen({ port: options.port ?? 0, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -21,6 +21,8 @@ import { openDatabase, type Database } from '../../db/client';
 import { createCoreWorker, workflowsPath } from '../../worker/core-worker';
 import { startOslpAdapter } from '../../worker/oslp-adapter';
 import { loadOrCreatePlatformKey, type PlatformKey } from '../../worker/platform-key';
+import { startDlmsAdapter } from '../../worker/dlms-adapter';
+import { loadOrCreateDlmsKeyStore } from '../../worker/dlms-keys';
 import { platformClient, type PlatformClient } from '../../simulators/oslp/provision';
 
 export interface TestPlatformOptions {
@@ -28,6 +30,9 @@ export interface TestPlatformOptions {
   deviceRequestOptions?: Partial<DeviceRequestOptions>;
   oslpConnectTimeoutMs?: number;
   oslpResponseTimeoutMs?: number;
+  /** Smart meters: connect and answer timeouts of the DLMS adapter (default 2 s and 3 s). */
+  dlmsConnectTimeoutMs?: number;
+  dlmsResponseTimeoutMs?: number;
   /** How long webhook notifications are retried (requests and device events); default 60 s. */
   notificationRetryPeriodMs?: number;
   /** Serve the API over HTTPS with client certificates (mutual TLS): PEM file paths, as TLS_*_FILE take them. */
@@ -74,6 +79,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osgp-keys-'));
   stops.push(async () => fs.rmSync(keyDir, { recursive: true, force: true }));
   const platformKey = loadOrCreatePlatformKey(path.join(keyDir, 'oslp-platform.pem'));
+  const dlmsKeys = loadOrCreateDlmsKeyStore(path.join(keyDir, 'dlms-keys.key'));
   const oslpConnectTimeoutMs = options.oslpConnectTimeoutMs ?? 2_000;
   const oslpResponseTimeoutMs = options.oslpResponseTimeoutMs ?? 3_000;
   const notificationRetryPeriodMs = options.notificationRetryPeriodMs ?? 60_000;
@@ -120,6 +126,20 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     });
     stops.push(() => adapter.stop());
     listenerPort = adapter.listenerPort;
+    const dlmsAdapter = await startDlmsAdapter({
+      connection: nativeConnection,
+      config: {
+        TEMPORAL_NAMESPACE: namespace,
+        DLMS_CONNECT_TIMEOUT_MS: options.dlmsConnectTimeoutMs ?? 2_000,
+        DLMS_RESPONSE_TIMEOUT_MS: options.dlmsResponseTimeoutMs ?? 3_000,
+        dlmsKeyFile: dlmsKeys.file,
+      },
+      keys: dlmsKeys,
+      prisma: db.prisma,
+      logger,
+      metrics,
+    });
+    stops.push(() => dlmsAdapter.stop());
   }
 
   const deviceRequestOptions: DeviceRequestOptions = {
@@ -130,7 +150,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...options.deviceRequestOptions,
   };
   const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
-  const app = createApp({ prisma: db.prisma, temporal, requests, logger }, { responseValidation: true, metrics, rateLimit: options.rateLimit });
+  const app = createApp({ prisma: db.prisma, temporal, requests, logger, dlmsKeys }, { responseValidation: true, metrics, rateLimit: options.rateLimit });
   const { tls } = options;
   const apiServer = createApiServer(app, { TLS_CERT_FILE: tls?.cert, TLS_KEY_FILE: tls?.key, TLS_CLIENT_CA_FILE: tls?.ca });
   const server = await new Promise<typeof apiServer>((resolve) => {
@@ -167,6 +187,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       OSLP_PLATFORM_KEY_FILE: platformKey.file,
+      DLMS_KEY_FILE: dlmsKeys.file,
       OSLP_CONNECT_TIMEOUT_MS: String(oslpConnectTimeoutMs),
       OSLP_RESPONSE_TIMEOUT_MS: String(oslpResponseTimeoutMs),
       OSLP_LISTENER_PORT: '0',

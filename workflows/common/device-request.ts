@@ -4,8 +4,10 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   TimeoutFailure,
   defineQuery,
+  isCancellation,
   patched,
   proxyActivities,
   setHandler,
@@ -16,18 +18,24 @@ import {
   adapterTaskQueue,
   coreTaskQueue,
   permanentFailureTypes,
+  type DeviceBatchRequest,
+  type DeviceBatchResult,
   type DeviceCommand,
   type DeviceCommandOutcome,
   type DeviceCommandRequest,
   type DeviceFailureDetails,
+  type DeviceResponse,
   type Protocol,
+  type RelayConfiguration,
 } from '../../common/device-commands';
-import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord, FinalRequestState, RequestActivities } from '../../activities/requests';
 import { defaultNotificationRetryPeriodMs, deliverWithRetries, notificationBookkeeping } from '../notifications/delivery';
 
 export interface DeviceTarget {
   deviceIdentification: string;
   protocol: Protocol;
+  /** The device's relays as the platform knows them, for operations whose meaning depends on them (tariff switching). */
+  relays?: RelayConfiguration[];
 }
 
 export interface DeviceRequestOptions {
@@ -58,7 +66,7 @@ export interface RequestProgress {
 
 export interface RequestSummary extends RequestProgress {
   correlationUid: string;
-  state: 'OK' | 'NOT_OK';
+  state: FinalRequestState;
 }
 
 export const progressQuery = defineQuery<RequestProgress>('progress');
@@ -66,6 +74,16 @@ export const progressQuery = defineQuery<RequestProgress>('progress');
 /** The activity every protocol adapter registers on its own task queue. */
 export interface AdapterActivities {
   executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome>;
+}
+
+/**
+ * The batch activity every protocol adapter registers on its own task queue, for group requests: one attempt
+ * per device per call, `concurrency` exchanges at a time, a result per device saying whether a retry could
+ * help. It heartbeats (at least every few seconds; see batchHeartbeatTimeoutMs in device-batch.ts), and
+ * when cancelled it starts no further exchange.
+ */
+export interface BatchAdapterActivities {
+  executeDeviceCommandBatch(request: DeviceBatchRequest): Promise<DeviceBatchResult>;
 }
 
 const core = proxyActivities<RequestActivities>({
@@ -79,6 +97,8 @@ const core = proxyActivities<RequestActivities>({
 export async function runDeviceRequest(
   input: DeviceRequestInput,
   commandFor: (device: DeviceTarget) => DeviceCommand,
+  /** Domain meaning of a device's answer (e.g. tariff values of reversed relays), recorded instead of the answer. */
+  mapResponse?: (device: DeviceTarget, response: DeviceResponse) => DeviceResponse,
 ): Promise<RequestSummary> {
   const correlationUid = workflowInfo().workflowId;
   const progress: RequestProgress = { total: input.devices.length, done: 0, ok: 0, failed: 0 };
@@ -108,37 +128,61 @@ export async function runDeviceRequest(
     return adapter;
   };
 
+  const finished = new Set<string>();
   const runOne = async (device: DeviceTarget): Promise<void> => {
     const request = { correlationUid, deviceIdentification: device.deviceIdentification, command: commandFor(device) };
     const result =
       maxScheduleTimeMs !== undefined && Date.now() >= maxScheduleTimeMs
         ? maxScheduleTimeExceeded(request.deviceIdentification, 0)
         : await executeOnDevice(adapterFor(device.protocol), request, input.options.maxAttempts, maxScheduleTimeMs !== undefined);
+    finished.add(device.deviceIdentification);
     progress.done += 1;
     if (result.result === 'OK') progress.ok += 1;
     else progress.failed += 1;
-    recorder.add(result);
+    recorder.add(mapResponse && result.data ? { ...result, data: mapResponse(device, result.data) } : result);
   };
 
-  // Workflow time is deterministic (Temporal's clock), so waiting for the schedule time is replay-safe.
-  if (input.options.scheduleTimeMs !== undefined && input.options.scheduleTimeMs > Date.now()) {
-    await sleep(input.options.scheduleTimeMs - Date.now());
-  }
-
-  // A fixed number of lanes, each taking the next device: bounded concurrency without timers.
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < input.devices.length) {
-      const device = input.devices[next++];
-      await runOne(device);
+  let state: 'OK' | 'NOT_OK';
+  try {
+    // Workflow time is deterministic (Temporal's clock), so waiting for the schedule time is replay-safe.
+    if (input.options.scheduleTimeMs !== undefined && input.options.scheduleTimeMs > Date.now()) {
+      await sleep(input.options.scheduleTimeMs - Date.now());
     }
-  };
-  const laneCount = Math.max(1, Math.min(input.options.maxConcurrency, input.devices.length));
-  await Promise.all(Array.from({ length: laneCount }, lane));
-  await recorder.drain();
 
-  const state = progress.failed === 0 ? 'OK' : 'NOT_OK';
-  await core.completeRequest({ correlationUid, state });
+    // A fixed number of lanes, each taking the next device: bounded concurrency without timers.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < input.devices.length) {
+        const device = input.devices[next++];
+        await runOne(device);
+      }
+    };
+    const laneCount = Math.max(1, Math.min(input.options.maxConcurrency, input.devices.length));
+    // Every lane ends (a cancelled one at once) before the outcome is looked at.
+    const lanes = await Promise.allSettled(Array.from({ length: laneCount }, lane));
+    const stopped = lanes.find((lane) => lane.status === 'rejected');
+    if (stopped) throw stopped.reason;
+    await recorder.drain();
+
+    state = progress.failed === 0 ? 'OK' : 'NOT_OK';
+    await core.completeRequest({ correlationUid, state });
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled: no device is started any more; each one without a result gets CANCELLED, then the record closes.
+    await CancellationScope.nonCancellable(async () => {
+      for (const device of input.devices) {
+        if (finished.has(device.deviceIdentification)) continue;
+        progress.done += 1;
+        progress.failed += 1;
+        recorder.add(cancelledResult(device.deviceIdentification));
+      }
+      await recorder.drain();
+      await core.completeRequest({ correlationUid, state: 'CANCELLED' });
+      // The organisation hears of a cancelled request as of any other finished one.
+      await notifyRequestFinished({ correlationUid, state: 'CANCELLED', ...progress }, input.options.notificationRetryPeriodMs);
+    });
+    throw error;
+  }
   // Workflows that finished before notifications existed replay without this step.
   if (patched('request-finished-notification')) {
     await notifyRequestFinished({ correlationUid, state, ...progress }, input.options.notificationRetryPeriodMs);
@@ -150,7 +194,7 @@ export async function runDeviceRequest(
  * Tells the organisation, when it has a webhook, that its request finished. The request record is closed
  * already; a notification that cannot be delivered is recorded as FAILED and never fails the request.
  */
-async function notifyRequestFinished(summary: RequestSummary, retryPeriodMs = defaultNotificationRetryPeriodMs): Promise<void> {
+export async function notifyRequestFinished(summary: RequestSummary, retryPeriodMs = defaultNotificationRetryPeriodMs): Promise<void> {
   try {
     const { correlationUid, state, total, ok, failed } = summary;
     const notificationId = await notificationBookkeeping.prepareRequestNotification({ correlationUid, state, total, ok, failed });
@@ -158,6 +202,16 @@ async function notifyRequestFinished(summary: RequestSummary, retryPeriodMs = de
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
   }
+}
+
+export function cancelledResult(deviceIdentification: string): DeviceResultRecord {
+  return {
+    deviceIdentification,
+    result: 'NOT_OK',
+    attempts: 0,
+    errorCode: 'CANCELLED',
+    message: 'The request was cancelled before this device answered',
+  };
 }
 
 function maxScheduleTimeExceeded(deviceIdentification: string, attempts: number): DeviceResultRecord {
@@ -185,7 +239,7 @@ async function executeOnDevice(
       data: outcome.response,
     };
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
     const failure = describeFailure(error, maxAttempts);
     // The retries ran into the maximum schedule time (the last attempt's error is the cause).
     const deadlineReached =
@@ -234,7 +288,8 @@ function createResultRecorder(correlationUid: string) {
   return {
     add(result: DeviceResultRecord): void {
       buffer.push(result);
-      flushing ??= flush();
+      // Never cut off by a cancellation: what the devices answered is kept.
+      flushing ??= CancellationScope.nonCancellable(flush);
     },
     async drain(): Promise<void> {
       while (flushing) await flushing;

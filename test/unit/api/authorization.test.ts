@@ -70,13 +70,14 @@ test('changing keys, owners and authorisations is the owner’s alone', () => {
   for (const group of groups.filter((g) => g !== 'OWNER')) {
     expect(groupAllows(group, 'UPDATE_AUTHORISATIONS')).toBe(false);
     expect(groupAllows(group, 'UPDATE_KEY')).toBe(false);
+    expect(groupAllows(group, 'REPLACE_KEYS')).toBe(false);
   }
 });
 
 test('every function but the owner-only ones is granted by some group besides OWNER', () => {
   const granted = new Set(Object.values(deviceFunctionsByGroup).flat());
   const ownerOnly = deviceFunctions.filter((fn) => !granted.has(fn));
-  expect(ownerOnly.sort()).toEqual(['UPDATE_AUTHORISATIONS', 'UPDATE_KEY']);
+  expect(ownerOnly.sort()).toEqual(['REPLACE_KEYS', 'UPDATE_AUTHORISATIONS', 'UPDATE_KEY']);
 });
 
 test('a disabled organisation, an inactive device and a device in maintenance are refused with their reason', async () => {
