@@ -2,6 +2,13 @@
 // records the device's address and answers with the platform's UTC time) and event notifications (stored,
 // then announced to the organisations that subscribed to them). The protocol rules are the pure functions
 // of adapters/oslp/registration.ts; this file keeps their state.
+//
+// Light measurement devices (devices of type LMD): OSLP 0.6.1 has no light sensor event code, so an LMD
+// reports with DIAG_EVENTS_GENERAL (OSLP's multi-purpose event) and OSGP's event type name as description,
+// LIGHT_SENSOR_REPORTS_DARK or LIGHT_SENSOR_REPORTS_LIGHT. Such an event is stored under that event type, and
+// the newest of a message starts lightMeasurementTransitionWorkflow: setTransition (DAY_NIGHT on dark,
+// NIGHT_DAY on light) to every light linked to the LMD, an ordinary request of the LMD's owner whose
+// correlation uid is derived from the event, so a repeated start runs it once.
 import { randomInt } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { coreTaskQueue } from '../../common/device-commands';
@@ -13,6 +20,9 @@ import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp/envelop
 import type { OslpInboundContext, OslpInboundReply, OslpListenerHandler, OslpRejection } from '../../adapters/oslp/listener';
 import type { EventNotification, OslpMessage } from '../../adapters/oslp/messages';
 import { deviceEventNotificationId, type NotificationPayload } from '../notifications';
+import { createRequestService } from '../../api/request-service';
+import type { DeviceRequestOptions } from '../../workflows/common/device-request';
+import type { LightSensorVerdict } from '../../workflows/public-lighting/light-measurement-transition';
 import {
   checkDeviceInitiatedSequenceNumber,
   handleConfirmRegisterDevice,
@@ -32,6 +42,21 @@ export interface DeviceInitiatedDeps {
   temporal?: Client;
   /** How long a device event notification is retried; default 24 h. */
   notificationRetryPeriodMs?: number;
+  /** How the setTransition requests an LMD's reports start are attempted (defaults: 3 attempts, 45 s each). */
+  lightMeasurementRequestOptions?: DeviceRequestOptions;
+}
+
+const lightSensorVerdicts: readonly LightSensorVerdict[] = ['LIGHT_SENSOR_REPORTS_DARK', 'LIGHT_SENSOR_REPORTS_LIGHT'];
+
+function isLightSensorVerdict(value: string): value is LightSensorVerdict {
+  return (lightSensorVerdicts as readonly string[]).includes(value);
+}
+
+/** The platform event type of an OSLP event: an LMD's light sensor report, or the OSLP event name. */
+export function platformEventType(deviceType: string, notification: EventNotification): string {
+  const description = notification.description?.trim() ?? '';
+  if (deviceType === 'LMD' && notification.event === 'DIAG_EVENTS_GENERAL' && isLightSensorVerdict(description)) return description;
+  return notification.event;
 }
 
 export function createOslpListenerHandler({
@@ -40,8 +65,10 @@ export function createOslpListenerHandler({
   now = () => new Date(),
   temporal,
   notificationRetryPeriodMs,
+  lightMeasurementRequestOptions,
 }: DeviceInitiatedDeps): OslpListenerHandler {
   const notifySubscribers = createEventNotifier({ prisma, logger, temporal, notificationRetryPeriodMs });
+  const startTransitions = createLightMeasurementTransitions({ prisma, logger, temporal, requestOptions: lightMeasurementRequestOptions });
   const logMessage = (ctx: OslpInboundContext, direction: 'TO_DEVICE' | 'FROM_DEVICE', message: OslpMessage, result: string) =>
     prisma.deviceMessageLog.create({
       data: {
@@ -107,9 +134,16 @@ export function createOslpListenerHandler({
           const [, events] = await prisma.$transaction([
             prisma.device.update({ where: { id: device.id }, data: stateColumns(check.state) }),
             prisma.deviceEvent.createManyAndReturn({
-              data: message.eventNotificationRequest.notifications.map((n) => eventRow(device.identification, n, receivedAt)),
+              data: message.eventNotificationRequest.notifications.map((n) =>
+                eventRow(device.identification, n, receivedAt, platformEventType(device.deviceType, n)),
+              ),
             }),
           ]);
+          if (device.deviceType === 'LMD') {
+            await startTransitions(device.id, events).catch((error: unknown) =>
+              logger.error('could not start the transitions of a light measurement device', { device: device.identification, error }),
+            );
+          }
           // The events are stored: the device is answered OK even if nobody could be told (that is logged).
           await notifySubscribers(device.id, events).catch((error: unknown) =>
             logger.error('could not notify subscribers of device events', { device: device.identification, error }),
@@ -148,10 +182,15 @@ export function createOslpListenerHandler({
 
 type StoredEvent = Prisma.DeviceEventGetPayload<object>;
 
-function eventRow(deviceIdentification: string, notification: EventNotification, receivedAt: Date): Prisma.DeviceEventCreateManyInput {
+function eventRow(
+  deviceIdentification: string,
+  notification: EventNotification,
+  receivedAt: Date,
+  eventType: string = notification.event,
+): Prisma.DeviceEventCreateManyInput {
   return {
     deviceIdentification,
-    eventType: notification.event,
+    eventType,
     index: notification.index ?? null,
     description: notification.description || null,
     deviceTimestamp: parseOslpTimestamp(notification.timestamp),
@@ -268,6 +307,77 @@ function createEventNotifier({
         }
       }),
     );
+  };
+}
+
+/**
+ * For an LMD's stored events: its last communication time, and for the newest light sensor report a
+ * setTransition request to each light linked to it on which its owner may SET_TRANSITION (activated, not in
+ * maintenance). The request's idempotency key is the event id, so a repeated start is the same request.
+ */
+function createLightMeasurementTransitions({
+  prisma,
+  logger,
+  temporal,
+  requestOptions = { attemptTimeoutMs: 45_000, maxAttempts: 3, maxConcurrency: 50 },
+}: Pick<DeviceInitiatedDeps, 'prisma' | 'logger' | 'temporal'> & { requestOptions?: DeviceRequestOptions }) {
+  return async (lmdId: string, events: StoredEvent[]): Promise<void> => {
+    const reports = events.filter((event) => isLightSensorVerdict(event.eventType));
+    const newest = reports[reports.length - 1];
+    if (!newest) return;
+    const lmd = await prisma.device.update({
+      where: { id: lmdId },
+      data: {
+        lightMeasurement: {
+          upsert: { create: { lastCommunicationTime: newest.receivedAt }, update: { lastCommunicationTime: newest.receivedAt } },
+        },
+      },
+      select: {
+        identification: true,
+        owner: { select: { id: true, identification: true, platformFunctionGroup: true, enabled: true } },
+      },
+    });
+    const owner = lmd.owner;
+    if (!temporal || !owner || !owner.enabled) {
+      logger.warn('light measurement report not acted on: no Temporal client, or no enabled owner', { device: lmd.identification });
+      return;
+    }
+    const lights = await prisma.device.findMany({
+      where: { lightMeasurementDeviceId: lmdId, activated: true, inMaintenance: false },
+      select: {
+        identification: true,
+        protocol: true,
+        authorizations: { where: { organisationId: owner.id }, select: { functionGroup: true } },
+      },
+      orderBy: { identification: 'asc' },
+    });
+    const allowed = lights.filter(
+      (light) => owner.platformFunctionGroup === 'ADMIN' || light.authorizations.some((a) => groupAllows(a.functionGroup, 'SET_TRANSITION')),
+    );
+    if (allowed.length < lights.length) {
+      logger.warn('lights of a light measurement device its owner may not SET_TRANSITION are left out', {
+        device: lmd.identification,
+        left: lights.filter((light) => !allowed.includes(light)).map((light) => light.identification),
+      });
+    }
+    if (allowed.length === 0) return;
+    const verdict = newest.eventType as LightSensorVerdict;
+    const at = newest.deviceTimestamp;
+    const requests = createRequestService({ prisma, temporal, deviceRequestOptions: requestOptions, logger });
+    const accepted = await requests.start({
+      organisation: owner,
+      domain: 'publicLighting',
+      operation: 'setTransition',
+      workflowType: 'lightMeasurementTransitionWorkflow',
+      devices: allowed.map((light) => ({ deviceIdentification: light.identification, protocol: light.protocol })),
+      args: {
+        lightMeasurementDeviceIdentification: lmd.identification,
+        verdict,
+        ...(at ? { time: at.toISOString().slice(11, 16) } : {}),
+      },
+      headers: { 'idempotency-key': `light-measurement-event-${newest.id.toString()}` },
+    });
+    logger.info('light measurement transition started', { device: lmd.identification, verdict, correlationUid: accepted.correlationUid });
   };
 }
 

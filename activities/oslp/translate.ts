@@ -5,16 +5,51 @@ import {
   type DeviceResponse,
   type EventNotificationType,
   type LightValue,
+  type ScheduleEntry,
 } from '../../common/device-commands';
 import {
   OSLP_NOTIFICATION_BITS,
+  OSLP_SCHEDULE_PAGE_SIZE,
   type LightValue as OslpLightValue,
   type OslpMessage,
   type OslpStatus,
+  type Schedule,
+  type SetScheduleRequest,
 } from '../../adapters/oslp/messages';
 
+type SetScheduleCommand = Extract<DeviceCommand, { kind: 'setSchedule' }>;
+
+/**
+ * The OSLP requests one command takes, in order: one for most, several for a schedule (its astronomical
+ * offsets first, when given, then its pages). Each is its own exchange with the next sequence number.
+ */
+export function toOslpExchanges(command: DeviceCommand): OslpMessage[] {
+  if (command.kind === 'setSchedule') return setScheduleExchanges(command);
+  return [toOslpRequest(command)];
+}
+
+/** The one OSLP request of a single-exchange command; throws for a command that takes several (setSchedule). */
 export function toOslpRequest(command: DeviceCommand): OslpMessage {
   switch (command.kind) {
+    case 'setSchedule': {
+      const exchanges = setScheduleExchanges(command);
+      if (exchanges.length !== 1) throw new Error(`setSchedule takes ${exchanges.length} exchanges here: use toOslpExchanges`);
+      return exchanges[0];
+    }
+    case 'resumeSchedule':
+      return {
+        resumeScheduleRequest: {
+          ...(command.index !== undefined && command.index !== 0 ? { index: command.index } : {}),
+          immediate: command.immediate,
+        },
+      };
+    case 'setTransition':
+      return {
+        setTransitionRequest: {
+          transitionType: command.transitionType,
+          ...(command.time !== undefined ? { time: toOslpTime(command.time) } : {}),
+        },
+      };
     case 'setLight':
       return { setLightRequest: { values: command.lightValues.map(toOslpLightValue) } };
     case 'getStatus':
@@ -28,6 +63,71 @@ export function toOslpRequest(command: DeviceCommand): OslpMessage {
     case 'setEventNotifications':
       return { setEventNotificationsRequest: { NotificationMask: toNotificationMask(command.eventNotificationTypes) } };
   }
+}
+
+/**
+ * A schedule as OSLP carries it. The astronomical offsets are per device in OSLP (its configuration's
+ * astroGateSunRiseOffset/astroGateSunSetOffset, seconds), so they go first, in a SetConfiguration. Then
+ * the entries: up to a page (5, as OSGP's adapter) in one SetScheduleRequest without pageInfo; more in pages of
+ * 5 with pageInfo (currentPage from 1, pageSize, totalPages), one exchange per page.
+ */
+export function setScheduleExchanges(command: SetScheduleCommand, pageSize: number = OSLP_SCHEDULE_PAGE_SIZE): OslpMessage[] {
+  const exchanges: OslpMessage[] = [];
+  const { astronomicalSunriseOffset: sunrise, astronomicalSunsetOffset: sunset } = command;
+  if (sunrise !== undefined || sunset !== undefined) {
+    exchanges.push({
+      setConfigurationRequest: {
+        ...(sunrise !== undefined ? { astroGateSunRiseOffset: sunrise * 60 } : {}),
+        ...(sunset !== undefined ? { astroGateSunSetOffset: sunset * 60 } : {}),
+      },
+    });
+  }
+  const schedules = command.entries.map(toOslpSchedule);
+  const totalPages = schedulePageCount(schedules.length, pageSize);
+  if (totalPages === 1) {
+    exchanges.push({ setScheduleRequest: { schedules, scheduleType: command.scheduleType } });
+    return exchanges;
+  }
+  for (let page = 1; page <= totalPages; page++) {
+    const request: SetScheduleRequest = {
+      schedules: schedules.slice((page - 1) * pageSize, page * pageSize),
+      pageInfo: { currentPage: page, pageSize, totalPages },
+      scheduleType: command.scheduleType,
+    };
+    exchanges.push({ setScheduleRequest: request });
+  }
+  return exchanges;
+}
+
+/** SetSchedule exchanges a schedule of `entries` takes (an empty schedule is one message, clearing it). */
+export function schedulePageCount(entries: number, pageSize: number = OSLP_SCHEDULE_PAGE_SIZE): number {
+  return Math.max(1, Math.ceil(entries / pageSize));
+}
+
+function toOslpSchedule(entry: ScheduleEntry): Schedule {
+  return {
+    weekday: entry.weekDay,
+    ...(entry.startDay !== undefined ? { startDay: toOslpDate(entry.startDay) } : {}),
+    ...(entry.endDay !== undefined ? { endDay: toOslpDate(entry.endDay) } : {}),
+    actionTime: entry.actionTime,
+    ...(entry.time !== undefined ? { time: toOslpTime(entry.time) } : {}),
+    ...(entry.window !== undefined ? { window: { ...entry.window } } : {}),
+    value: entry.lightValues.map(toOslpLightValue),
+    ...(entry.triggerType !== undefined ? { triggerType: entry.triggerType } : {}),
+    ...(entry.minimumLightsOn !== undefined ? { minimumLightsOn: entry.minimumLightsOn } : {}),
+    ...(entry.index !== undefined ? { index: entry.index } : {}),
+    ...(entry.isEnabled !== undefined ? { isEnabled: entry.isEnabled } : {}),
+  };
+}
+
+/** HH:MM -> OSLP's hhmmss. */
+function toOslpTime(time: string): string {
+  return `${time.replace(':', '')}00`;
+}
+
+/** YYYY-MM-DD -> OSLP's YYYYMMDD. */
+function toOslpDate(date: string): string {
+  return date.replaceAll('-', '');
 }
 
 /** The OSLP NotificationMask of a set of event groups: one bit per group. */
@@ -98,6 +198,22 @@ export function fromOslpResponse(
       if (!answer) throw missing('setEventNotificationsResponse');
       return { status: answer.status, response: { kind: 'setEventNotifications' } };
     }
+    case 'setSchedule': {
+      // Each exchange of a schedule answers with a status: its configuration first, then its pages.
+      const answer = message.setScheduleResponse ?? message.setConfigurationResponse;
+      if (!answer) throw missing('setScheduleResponse');
+      return { status: answer.status, response: { kind: 'setSchedule', pages: schedulePageCount(command.entries.length) } };
+    }
+    case 'resumeSchedule': {
+      const answer = message.resumeScheduleResponse;
+      if (!answer) throw missing('resumeScheduleResponse');
+      return { status: answer.status, response: { kind: 'resumeSchedule' } };
+    }
+    case 'setTransition': {
+      const answer = message.setTransitionResponse;
+      if (!answer) throw missing('setTransitionResponse');
+      return { status: answer.status, response: { kind: 'setTransition' } };
+    }
   }
 }
 
@@ -115,6 +231,23 @@ export function summarize(message: OslpMessage): string {
   if (message.setEventNotificationsRequest) {
     const mask = message.setEventNotificationsRequest.NotificationMask;
     return `setEventNotifications ${fromNotificationMask(mask).join(',') || 'none'} (mask ${mask})`;
+  }
+  if (message.setScheduleRequest) {
+    const r = message.setScheduleRequest;
+    const page = r.pageInfo ? ` page ${r.pageInfo.currentPage}/${r.pageInfo.totalPages}` : '';
+    return `setSchedule ${r.scheduleType}${page}: ${r.schedules.length} entries`;
+  }
+  if (message.setConfigurationRequest) {
+    const r = message.setConfigurationRequest;
+    return `setConfiguration astronomical offsets sunrise ${r.astroGateSunRiseOffset ?? '-'} s, sunset ${r.astroGateSunSetOffset ?? '-'} s`;
+  }
+  if (message.setTransitionRequest) {
+    const r = message.setTransitionRequest;
+    return `setTransition ${r.transitionType}${r.time ? ` at ${r.time}` : ''}`;
+  }
+  if (message.resumeScheduleRequest) {
+    const r = message.resumeScheduleRequest;
+    return `resumeSchedule index ${r.index ?? 'all'}${r.immediate ? ' immediately' : ' at the next entry'}`;
   }
   if (message.stopSelfTestResponse) {
     const r = message.stopSelfTestResponse;

@@ -237,6 +237,17 @@ export interface SetScheduleRequest {
   scheduleType: OslpRelayType;
 }
 
+/** The part of OSLP's SetConfigurationRequest this platform sends: the astronomical offsets, in seconds. */
+export interface SetConfigurationRequest {
+  astroGateSunRiseOffset?: number;
+  astroGateSunSetOffset?: number;
+}
+
+/** Schedule entries per SetScheduleRequest when a schedule is sent in pages (OSGP's OSLP adapter uses 5). */
+export const OSLP_SCHEDULE_PAGE_SIZE = 5;
+/** Schedule entries one SetScheduleRequest may carry at most (the device's buffer). */
+export const OSLP_MAX_SCHEDULES_PER_MESSAGE = 50;
+
 /** The OSLP `Message` wrapper: exactly one property is set per message on the wire. */
 export interface OslpMessage {
   registerDeviceRequest?: RegisterDeviceRequest;
@@ -259,6 +270,8 @@ export interface OslpMessage {
   getFirmwareVersionResponse?: GetFirmwareVersionResponse;
   setScheduleRequest?: SetScheduleRequest;
   setScheduleResponse?: StatusResponse;
+  setConfigurationRequest?: SetConfigurationRequest;
+  setConfigurationResponse?: StatusResponse;
   setRebootRequest?: PresenceRequest;
   setRebootResponse?: StatusResponse;
   setTransitionRequest?: SetTransitionRequest;
@@ -284,6 +297,7 @@ export const OSLP_RESPONSE_KIND: { readonly [K in OslpRequestKind]: OslpResponse
   eventNotificationRequest: 'eventNotificationResponse',
   getFirmwareVersionRequest: 'getFirmwareVersionResponse',
   setScheduleRequest: 'setScheduleResponse',
+  setConfigurationRequest: 'setConfigurationResponse',
   setRebootRequest: 'setRebootResponse',
   setTransitionRequest: 'setTransitionResponse',
 };

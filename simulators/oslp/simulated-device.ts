@@ -19,6 +19,19 @@
  *    running test answers OK and changes nothing.
  *  - SetEventNotifications stores the mask, which GetStatus shows. SetReboot counts a start (GetStatus's
  *    startupCounter) and keeps the lights and the mask, as a controller that stores them would.
+ *  - SetSchedule keeps every page received (`schedulePages`) and the schedule it builds per schedule type
+ *    (`schedules`): a message without pageInfo replaces the schedule; pages are collected from page 1 and the
+ *    schedule is replaced when the last one arrives. A page out of order (or over 50 entries) answers FAILURE.
+ *  - SetConfiguration keeps the astronomical offsets; ResumeSchedule and SetTransition are recorded
+ *    (`resumes`, `transitions`) and answered OK: this simulator runs no clock-driven schedule.
+ *  - Relays: every output has a type (LIGHT by default; `configureRelays`). OSLP's GetStatus carries no relay
+ *    type, so it reports every output's state as it is on the hardware; what a TARIFF_REVERSED relay means is
+ *    the platform's business.
+ *  - A light measurement device (`becomeLightMeasurementDevice`) reports dark and light on demand
+ *    (`reportLightSensor`). OSLP 0.6.1 has no light sensor event code, so it sends DIAG_EVENTS_GENERAL (OSLP's
+ *    multi-purpose event, "see description") with the description LIGHT_SENSOR_REPORTS_DARK or
+ *    LIGHT_SENSOR_REPORTS_LIGHT, OSGP's event type names; the platform recognises them from devices it knows
+ *    as light measurement devices.
  */
 import { type KeyObject } from 'node:crypto';
 import net from 'node:net';
@@ -39,6 +52,7 @@ import {
   DEFAULT_SEQUENCE_WINDOW,
   OSLP_ALL_LIGHTS_INDEX,
   OSLP_MAX_LIGHT_INDEX,
+  OSLP_MAX_SCHEDULES_PER_MESSAGE,
   OSLP_NOTIFICATION_BITS,
   OSLP_RESPONSE_KIND,
   OslpProtocolError,
@@ -52,6 +66,10 @@ import {
   type OslpMessageKind,
   type OslpRequestKind,
   type OslpStatus,
+  type ResumeScheduleRequest,
+  type Schedule,
+  type SetScheduleRequest,
+  type SetTransitionRequest,
 } from '../../adapters/oslp';
 
 export type OslpMisbehaviour =
@@ -87,7 +105,24 @@ export interface SimulatedDeviceState {
   selfTest: { lightsBefore: SimulatedLight[] } | null;
   /** Starts of the device, reboots included (GetStatus's startupCounter). */
   startupCounter: number;
+  /** Every SetSchedule message received, in order (pages included). */
+  schedulePages: SetScheduleRequest[];
+  /** The schedule in force per schedule type, as assembled from its pages. */
+  schedules: { LIGHT: Schedule[]; TARIFF: Schedule[] };
+  /** Pages of a paged schedule being received: the pages so far. */
+  pendingSchedule: { scheduleType: 'LIGHT' | 'TARIFF'; totalPages: number; received: number; schedules: Schedule[] } | null;
+  /** SetConfiguration's astronomical offsets, seconds (0 until set). */
+  astronomicalOffsets: { sunrise: number; sunset: number };
+  resumes: ResumeScheduleRequest[];
+  transitions: SetTransitionRequest[];
+  /** The type of each output (1..6). */
+  relayTypes: Record<number, SimulatedRelayType>;
+  lightMeasurementDevice: boolean;
 }
+
+export type SimulatedRelayType = 'LIGHT' | 'TARIFF' | 'TARIFF_REVERSED';
+
+export const LIGHT_SENSOR_EVENT_DESCRIPTIONS = { dark: 'LIGHT_SENSOR_REPORTS_DARK', light: 'LIGHT_SENSOR_REPORTS_LIGHT' } as const;
 
 export type ReceivedOutcome = 'answered' | 'rejected' | 'ignored' | 'dropped' | 'out-of-sequence' | 'unsupported';
 
@@ -137,7 +172,11 @@ export class SimulatedOslpDevice {
 
   private readonly privateKey: KeyObject;
   /** A key the platform does not know, for 'sign-wrongly'. */
-  private readonly wrongKey: KeyObject = generateKeyPair().privateKey;
+  private get wrongKey(): KeyObject {
+    // Made when first needed: a fleet of tens of thousands of devices should not pay for a second key each.
+    return (this.wrongKeyMade ??= generateKeyPair().privateKey);
+  }
+  private wrongKeyMade: KeyObject | undefined;
   private mode: OslpMisbehaviour = { kind: 'normal' };
 
   constructor(private readonly options: SimulatedDeviceOptions) {
@@ -159,7 +198,46 @@ export class SimulatedOslpDevice {
       linkType: 'ETHERNET',
       selfTest: null,
       startupCounter: 1,
+      schedulePages: [],
+      schedules: { LIGHT: [], TARIFF: [] },
+      pendingSchedule: null,
+      astronomicalOffsets: { sunrise: 0, sunset: 0 },
+      resumes: [],
+      transitions: [],
+      relayTypes: Object.fromEntries(Array.from({ length: LIGHT_COUNT }, (_, i) => [i + 1, 'LIGHT' as const])),
+      lightMeasurementDevice: false,
     };
+  }
+
+  /** Sets the type of some outputs; the others keep theirs. */
+  configureRelays(relays: Array<{ index: number; type: SimulatedRelayType }>): void {
+    for (const relay of relays) {
+      if (!Number.isInteger(relay.index) || relay.index < 1 || relay.index > LIGHT_COUNT) {
+        throw new RangeError(`relay index must be 1..${LIGHT_COUNT}, got ${relay.index}`);
+      }
+      this.state.relayTypes[relay.index] = relay.type;
+    }
+  }
+
+  /** Puts an output in a state, as a local switch or the device's own schedule would. */
+  setOutput(index: number, on: boolean): void {
+    const light = this.state.lights.find((l) => l.index === index);
+    if (!light) throw new RangeError(`no output ${index}`);
+    light.on = on;
+  }
+
+  becomeLightMeasurementDevice(): void {
+    this.state.lightMeasurementDevice = true;
+  }
+
+  /** A light measurement device's verdict, sent to the platform as an event notification. */
+  async reportLightSensor(verdict: 'dark' | 'light', at: Date = new Date()): Promise<OslpStatus> {
+    if (!this.state.lightMeasurementDevice) {
+      throw new OslpProtocolError('INVALID_ARGUMENT', `${this.identification} is no light measurement device`);
+    }
+    return this.sendEvent([
+      { event: 'DIAG_EVENTS_GENERAL', description: LIGHT_SENSOR_EVENT_DESCRIPTIONS[verdict], timestamp: oslpTimestamp(at) },
+    ]);
   }
 
   misbehave(mode: OslpMisbehaviour): void {
@@ -256,13 +334,59 @@ export class SimulatedOslpDevice {
       case 'setRebootRequest':
         this.state.startupCounter += 1;
         return { setRebootResponse: { status: 'OK' } };
-      case 'resumeScheduleRequest':
-      case 'setTransitionRequest':
       case 'setScheduleRequest':
-        return statusOnlyResponse(kind, 'OK');
+        return { setScheduleResponse: { status: this.storeSchedule(message.setScheduleRequest) } };
+      case 'setConfigurationRequest': {
+        const configuration = message.setConfigurationRequest ?? {};
+        this.state.astronomicalOffsets = {
+          sunrise: configuration.astroGateSunRiseOffset ?? this.state.astronomicalOffsets.sunrise,
+          sunset: configuration.astroGateSunSetOffset ?? this.state.astronomicalOffsets.sunset,
+        };
+        return { setConfigurationResponse: { status: 'OK' } };
+      }
+      case 'resumeScheduleRequest':
+        if (message.resumeScheduleRequest) this.state.resumes.push(message.resumeScheduleRequest);
+        return { resumeScheduleResponse: { status: 'OK' } };
+      case 'setTransitionRequest':
+        if (message.setTransitionRequest) this.state.transitions.push(message.setTransitionRequest);
+        return { setTransitionResponse: { status: 'OK' } };
       default:
         return null;
     }
+  }
+
+  /** One SetSchedule message: a whole schedule, or one page of it (see the decisions above). */
+  private storeSchedule(request: SetScheduleRequest | undefined): OslpStatus {
+    if (!request || request.scheduleType === 'RT_NOT_SET' || request.schedules.length > OSLP_MAX_SCHEDULES_PER_MESSAGE) return 'FAILURE';
+    this.state.schedulePages.push(request);
+    const scheduleType = request.scheduleType;
+    const page = request.pageInfo;
+    if (!page) {
+      this.state.schedules[scheduleType] = [...request.schedules];
+      this.state.pendingSchedule = null;
+      return 'OK';
+    }
+    const pending = this.state.pendingSchedule;
+    if (page.currentPage === 1) {
+      this.state.pendingSchedule = { scheduleType, totalPages: page.totalPages, received: 1, schedules: [...request.schedules] };
+    } else if (
+      pending &&
+      pending.scheduleType === scheduleType &&
+      pending.totalPages === page.totalPages &&
+      page.currentPage === pending.received + 1
+    ) {
+      pending.received += 1;
+      pending.schedules.push(...request.schedules);
+    } else {
+      this.state.pendingSchedule = null;
+      return 'FAILURE';
+    }
+    const current = this.state.pendingSchedule;
+    if (current && current.received === current.totalPages) {
+      this.state.schedules[scheduleType] = current.schedules;
+      this.state.pendingSchedule = null;
+    }
+    return 'OK';
   }
 
   private startSelfTest(): void {
@@ -410,6 +534,8 @@ function statusOnlyResponse(kind: OslpRequestKind, status: OslpStatus): OslpMess
       return { setEventNotificationsResponse: { status } };
     case 'setScheduleResponse':
       return { setScheduleResponse: { status } };
+    case 'setConfigurationResponse':
+      return { setConfigurationResponse: { status } };
     case 'setRebootResponse':
       return { setRebootResponse: { status } };
     case 'setTransitionResponse':
@@ -436,6 +562,11 @@ function rejectionFor(kind: OslpMessageKind): OslpMessage | null {
   }
   if (kind === 'stopSelfTestRequest') return { stopSelfTestResponse: { status: 'REJECTED', selfTestResult: Buffer.alloc(0) } };
   return statusOnlyResponse(kind, 'REJECTED');
+}
+
+/** OSLP's UTC YYYYMMDDhhmmss. */
+function oslpTimestamp(at: Date): string {
+  return at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
 function ipv4Octets(address: string): Buffer {

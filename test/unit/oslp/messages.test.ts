@@ -131,8 +131,8 @@ describe('OSLP message codec', () => {
     it('an empty payload -> UNSUPPORTED_MESSAGE', () => {
       expect(codeOf(() => decodeMessage(Buffer.alloc(0)))).toBe('UNSUPPORTED_MESSAGE');
     });
-    it('a kind this adapter does not declare (field 25, setConfigurationRequest) -> UNSUPPORTED_MESSAGE', () => {
-      expect(codeOf(() => decodeMessage(Buffer.from([0xca, 0x01, 0x00])))).toBe('UNSUPPORTED_MESSAGE');
+    it('a kind this adapter does not declare (field 27, getPowerUsageHistoryRequest) -> UNSUPPORTED_MESSAGE', () => {
+      expect(codeOf(() => decodeMessage(Buffer.from([0xda, 0x01, 0x00])))).toBe('UNSUPPORTED_MESSAGE');
     });
   });
 

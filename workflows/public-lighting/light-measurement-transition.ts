@@ -1,0 +1,27 @@
+// A light measurement device reported dark or light: every light it governs gets setTransition (DAY_NIGHT on
+// dark, NIGHT_DAY on light), as an ordinary request of the LMD's owner with a result per light. Started by the
+// OSLP listener once per reported event (the workflow id is derived from the event).
+import type { TransitionType } from '../../common/device-commands';
+import { runDeviceRequest, type DeviceRequestInput, type RequestSummary } from '../common/device-request';
+
+export type LightSensorVerdict = 'LIGHT_SENSOR_REPORTS_DARK' | 'LIGHT_SENSOR_REPORTS_LIGHT';
+
+export interface LightMeasurementTransitionInput extends DeviceRequestInput {
+  lightMeasurementDeviceIdentification: string;
+  verdict: LightSensorVerdict;
+  /** HH:MM (UTC) the sensor saw the change, when it said. */
+  time?: string;
+}
+
+export function transitionFor(verdict: LightSensorVerdict): TransitionType {
+  return verdict === 'LIGHT_SENSOR_REPORTS_DARK' ? 'DAY_NIGHT' : 'NIGHT_DAY';
+}
+
+export async function lightMeasurementTransitionWorkflow(input: LightMeasurementTransitionInput): Promise<RequestSummary> {
+  const transitionType = transitionFor(input.verdict);
+  return runDeviceRequest(input, () => ({
+    kind: 'setTransition',
+    transitionType,
+    ...(input.time !== undefined ? { time: input.time } : {}),
+  }));
+}
