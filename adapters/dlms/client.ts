@@ -52,6 +52,10 @@ class Association implements DlmsAssociation {
     public invocationCounter: number,
   ) {}
 
+  get serverSystemTitle(): Buffer | undefined {
+    return this.security ? Buffer.from(this.security.serverSystemTitle) : undefined;
+  }
+
   get info(): DlmsAssociationInfo {
     return { conformance: apdu.conformanceNames(this.conformance), maxPduSize: this.maxPduSize, invocationCounter: this.invocationCounter };
   }

@@ -18,3 +18,4 @@ export {
   obisToBytes,
 } from './axdr';
 export { DATA_ACCESS_RESULT, dataAccessResultName } from './apdu';
+export { GLOBAL_KEY_ID, globalKeyTransferParameter, unwrapKey, wrapKey, type GlobalKeyType } from './security';

@@ -6,7 +6,7 @@
 import * as crypto from 'node:crypto';
 import { encodeLength, Reader } from './axdr';
 import { DlmsError } from './errors';
-import type { DlmsKeys } from './types';
+import type { DlmsData, DlmsKeys } from './types';
 
 export const TAG_LENGTH = 12;
 /** Security control byte: suite 0, authentication (0x10) and/or encryption (0x20). */
@@ -119,4 +119,45 @@ export function decryptApdu(ciphered: Buffer, keys: DlmsKeys, systemTitle: Buffe
   } catch (e) {
     throw new DlmsError('DECRYPTION_FAILED', 'the meter\'s APDU does not authenticate with the configured keys', undefined, { cause: e });
   }
+}
+
+/** Security setup (class 64) key_id of global_key_transfer (IEC 62056-6-2): which global key a wrapped key replaces. */
+export const GLOBAL_KEY_ID = { UNICAST_ENCRYPTION: 0, BROADCAST_ENCRYPTION: 1, AUTHENTICATION: 2, KEK: 3 } as const;
+export type GlobalKeyType = keyof typeof GLOBAL_KEY_ID;
+
+/** AES key wrap (RFC 3394, default IV A6..A6) of `key` under the key encrypting (master) key `kek`. */
+export function wrapKey(kek: Buffer, key: Buffer): Buffer {
+  if (kek.length !== 16) throw new DlmsError('PROTOCOL', 'the master key (KEK) must be 16 bytes');
+  if (key.length < 16 || key.length % 8 !== 0) throw new DlmsError('PROTOCOL', 'a wrapped key must be a multiple of 8 bytes, at least 16');
+  const c = crypto.createCipheriv('id-aes128-wrap', kek, Buffer.alloc(8, 0xa6));
+  return Buffer.concat([c.update(key), c.final()]);
+}
+
+/** Reverses wrapKey; a key wrapped under another KEK fails its integrity check (DECRYPTION_FAILED). */
+export function unwrapKey(kek: Buffer, wrapped: Buffer): Buffer {
+  if (kek.length !== 16) throw new DlmsError('PROTOCOL', 'the master key (KEK) must be 16 bytes');
+  try {
+    const d = crypto.createDecipheriv('id-aes128-wrap', kek, Buffer.alloc(8, 0xa6));
+    return Buffer.concat([d.update(wrapped), d.final()]);
+  } catch (e) {
+    throw new DlmsError('DECRYPTION_FAILED', 'the wrapped key does not unwrap with this master key', undefined, { cause: e });
+  }
+}
+
+/**
+ * The parameter of the security setup's global_key_transfer (method 2): array of structure
+ * { key_id: enum, key_wrapped: octet-string }, each key wrapped under the master key.
+ */
+export function globalKeyTransferParameter(kek: Buffer, keys: ReadonlyArray<{ type: GlobalKeyType; key: Buffer }>): DlmsData {
+  if (keys.length === 0) throw new DlmsError('PROTOCOL', 'global_key_transfer needs at least one key');
+  return {
+    type: 'array',
+    value: keys.map(({ type, key }) => ({
+      type: 'structure',
+      value: [
+        { type: 'enum', value: GLOBAL_KEY_ID[type] },
+        { type: 'octet-string', value: wrapKey(kek, key) },
+      ],
+    })),
+  };
 }

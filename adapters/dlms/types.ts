@@ -116,6 +116,13 @@ export interface DlmsAssociation {
   set(attribute: CosemAttribute, value: DlmsData): Promise<void>;
   action(method: CosemMethod, parameter?: DlmsData): Promise<DlmsData | undefined>;
   objectList(): Promise<CosemObjectDescriptor[]>;
+  /**
+   * Addition: the invocation counter the next ciphered APDU of this client will carry (the one to persist:
+   * meters refuse counters they have seen). Unchanged on associations without ciphering.
+   */
+  readonly invocationCounter: number;
+  /** Addition: the meter's system title from the AARE's responding AP title (HLS associations only). */
+  readonly serverSystemTitle?: Buffer;
   /** RLRQ/RLRE (+ HDLC DISC), then close. Never throws for an already-closed link. */
   release(): Promise<void>;
 }

@@ -6,9 +6,9 @@
  * that drops the link in the middle of a block transfer.
  */
 import net from 'node:net';
-import { associate, DlmsError, type DlmsAssociation, type DlmsConnectionSettings, type DlmsData } from '../../adapters/dlms';
+import { associate, DlmsError, globalKeyTransferParameter, type DlmsAssociation, type DlmsConnectionSettings, type DlmsData } from '../../adapters/dlms';
 import { asCosemDateTime, dlms } from '../../adapters/dlms/axdr';
-import { GURUX_METER_CONTENT as METER, startGuruxMeter, type GuruxMeter } from '../support/dlms-meter';
+import { GURUX_METER_CONTENT as METER, GURUX_METER_MASTER_KEY, GURUX_METER_SYSTEM_TITLE, startGuruxMeter, type GuruxMeter } from '../support/dlms-meter';
 
 jest.setTimeout(120_000);
 
@@ -228,6 +228,26 @@ describe('HLS GMAC with authenticated encryption (security suite 0)', () => {
     });
   });
 
+  it("tells the meter's system title from the AARE and the next invocation counter to use", async () => {
+    await withAssociation({ ...wrapper.settings, invocationCounter: 500 }, async (a) => {
+      expect(a.serverSystemTitle).toEqual(GURUX_METER_SYSTEM_TITLE);
+      // 500 ciphered the AARQ's InitiateRequest, 501 is HLS pass 3's f(StoC), 502 the ACTION carrying it.
+      expect(a.invocationCounter).toBe(503);
+      await a.get(REGISTER_VALUE);
+      expect(a.invocationCounter).toBe(504);
+    });
+    const plain = await startGuruxMeter({ transport: 'WRAPPER' });
+    try {
+      await withAssociation(plain.settings, async (a) => {
+        await a.get(REGISTER_VALUE);
+        expect(a.serverSystemTitle).toBeUndefined();
+        expect(a.invocationCounter).toBe(1);
+      });
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('ciphers with a dedicated key (ded-ciphering) when asked', async () => {
     await readsRegisterClockAndInterval({ ...wrapper.settings, ciphering: 'DEDICATED' });
   });
@@ -243,6 +263,42 @@ describe('HLS GMAC with authenticated encryption (security suite 0)', () => {
     for (const key of [...Object.values(keys), ...Object.values(wrapper.settings.keys!)]) {
       expect(e.message.toLowerCase()).not.toContain(key.toString('hex').toLowerCase());
     }
+  });
+});
+
+describe('global key transfer (security setup 0.0.43.0.0.255, class 64, method 2)', () => {
+  let meter: GuruxMeter;
+  beforeAll(async () => {
+    meter = await startGuruxMeter({ transport: 'WRAPPER', authentication: 'HIGH_GMAC' });
+  });
+  afterAll(() => meter?.stop());
+  const SECURITY_SETUP_TRANSFER = { classId: 64, obis: '0.0.43.0.0.255', method: 2 };
+  const newKeys = { authenticationKey: Buffer.alloc(16, 0x5a), blockCipherKey: Buffer.alloc(16, 0x3c) };
+  const transfer = (masterKey: Buffer) =>
+    globalKeyTransferParameter(masterKey, [
+      { type: 'AUTHENTICATION', key: newKeys.authenticationKey },
+      { type: 'UNICAST_ENCRYPTION', key: newKeys.blockCipherKey },
+    ]);
+
+  it('keys wrapped under another master key are refused, and the meter keeps its keys', async () => {
+    await withAssociation(meter.settings, async (a) => {
+      const e = await expectDlmsError(a.action(SECURITY_SETUP_TRANSFER, transfer(Buffer.alloc(16, 0xee))));
+      expect(e).toMatchObject({ code: 'DATA_ACCESS', dataAccessResult: 'object-class-inconsistent', permanent: true });
+    });
+    expect(meter.output).not.toContain('KEYS_REPLACED');
+    await withAssociation(meter.settings, async (a) => expect(await a.get(REGISTER_VALUE)).toEqual(dlms.uint32(METER.registers['1.0.1.8.0.255'])));
+  });
+
+  it('the meter takes keys wrapped under its master key: later associations need them, the old keys fail', async () => {
+    await withAssociation(meter.settings, async (a) => {
+      expect(await a.action(SECURITY_SETUP_TRANSFER, transfer(GURUX_METER_MASTER_KEY))).toBeUndefined();
+    });
+    expect(meter.output).toContain('KEYS_REPLACED');
+    const e = await expectDlmsError(associate(meter.settings));
+    expect(['DECRYPTION_FAILED', 'AUTHENTICATION_FAILED']).toContain(e.code);
+    await withAssociation({ ...meter.settings, keys: newKeys }, async (a) =>
+      expect(await a.get(REGISTER_VALUE)).toEqual(dlms.uint32(METER.registers['1.0.1.8.0.255'])),
+    );
   });
 });
 

@@ -25,6 +25,8 @@ export const GURUX_METER_KEYS: DlmsKeys = {
   blockCipherKey: Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex'),
 };
 export const GURUX_METER_SYSTEM_TITLE = Buffer.from('4758580000000001', 'hex');
+/** The meter's default master key (KEK): global_key_transfer on 0.0.43.0.0.255 unwraps new keys with it. */
+export const GURUX_METER_MASTER_KEY = Buffer.from('C0C1C2C3C4C5C6C7C8C9CACBCCCDCECF', 'hex');
 
 /**
  * The meter's deterministic content (GuruxMeter.java builds the same): register values, and profile
@@ -68,8 +70,12 @@ export interface GuruxMeterOptions {
   /** The meter's keys (default GURUX_METER_KEYS). */
   keys?: DlmsKeys;
   systemTitle?: Buffer;
+  /** HLS: the master key (KEK) of key transfers (default GURUX_METER_MASTER_KEY). */
+  masterKey?: Buffer;
   /** Close the connection once, on the request after the first (unciphered) data block of a GET. */
   dropDuringBlockTransfer?: boolean;
+  /** Close the connection once after applying keys of a global key transfer, instead of replying. */
+  dropAfterKeyTransfer?: boolean;
 }
 
 export interface GuruxMeter {
@@ -79,7 +85,7 @@ export interface GuruxMeter {
   version: string;
   /** Settings an association with this meter needs (public client 16, logical device 1). */
   settings: Partial<DlmsConnectionSettings> & Pick<DlmsConnectionSettings, 'host' | 'port' | 'transport' | 'clientAddress' | 'serverAddress' | 'authentication'>;
-  /** Lines the meter printed (e.g. "FAULT ..."). */
+  /** Lines the meter printed (e.g. "FAULT ...", "KEYS_REPLACED"). */
   output: string[];
   stop(): Promise<void>;
 }
@@ -114,9 +120,11 @@ export async function startGuruxMeter(options: GuruxMeterOptions = {}): Promise<
     '--authentication-key', keys.authenticationKey.toString('hex'),
     '--block-cipher-key', keys.blockCipherKey.toString('hex'),
     '--system-title', (options.systemTitle ?? GURUX_METER_SYSTEM_TITLE).toString('hex'),
+    '--master-key', (options.masterKey ?? GURUX_METER_MASTER_KEY).toString('hex'),
   ];
   if (password !== undefined) args.push('--password', password);
   if (options.dropDuringBlockTransfer) args.push('--drop-during-block-transfer');
+  if (options.dropAfterKeyTransfer) args.push('--drop-after-key-transfer');
 
   const child: ChildProcess = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

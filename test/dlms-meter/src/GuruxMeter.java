@@ -5,6 +5,7 @@ import gurux.dlms.ValueEventArgs;
 import gurux.dlms.enums.AccessMode;
 import gurux.dlms.enums.Authentication;
 import gurux.dlms.enums.DataType;
+import gurux.dlms.enums.ErrorCode;
 import gurux.dlms.enums.InterfaceType;
 import gurux.dlms.enums.MethodAccessMode;
 import gurux.dlms.enums.ObjectType;
@@ -19,8 +20,10 @@ import gurux.dlms.objects.GXDLMSHdlcSetup;
 import gurux.dlms.objects.GXDLMSObject;
 import gurux.dlms.objects.GXDLMSProfileGeneric;
 import gurux.dlms.objects.GXDLMSRegister;
+import gurux.dlms.objects.GXDLMSSecuritySetup;
 import gurux.dlms.objects.GXDLMSTcpUdpSetup;
 import gurux.dlms.objects.enums.ApplicationContextName;
+import gurux.dlms.objects.enums.SecuritySuite;
 import gurux.dlms.secure.GXDLMSSecureServer2;
 
 import java.io.InputStream;
@@ -49,8 +52,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * Arguments: --port N [--host H] [--transport wrapper|hdlc] [--authentication none|low|high-gmac]
  *   [--password TEXT] [--authentication-key HEX] [--block-cipher-key HEX] [--system-title HEX]
+ *   [--master-key HEX] [--drop-after-key-transfer]   (close the socket once, after applying transferred keys,
+ *                                                     instead of sending the reply)
  *   [--drop-during-block-transfer]   (close the socket once, on the request after the first data block;
  *                                     recognises unciphered GET-Response-With-Datablock only)
+ * With HLS the meter has the library's security setup object 0.0.43.0.0.255 (class 64), referenced by its
+ * association: its global_key_transfer (method 2) takes new keys wrapped (RFC 3394) under the master key;
+ * the library applies them after its reply, and this meter keeps them for every later association (it
+ * prints "KEYS_REPLACED"). A key wrapped under another master key is refused (object-class-inconsistent).
  * Prints "GURUX_DLMS_VERSION v" and then "LISTENING port" when it accepts connections.
  */
 public final class GuruxMeter extends GXDLMSSecureServer2 {
@@ -68,6 +77,9 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
     static final Object STATE_LOCK = new Object();
     static long clockOffsetMs = 0;
     static long alarmRegister = 0x00000003L;
+    /** The meter's current HLS keys: the command line's until a global_key_transfer replaces them. */
+    static byte[] authenticationKey;
+    static byte[] blockCipherKey;
 
     static final class Options {
         String host = "127.0.0.1";
@@ -78,13 +90,17 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
         byte[] authenticationKey = HexFormat.of().parseHex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
         byte[] blockCipherKey = HexFormat.of().parseHex("000102030405060708090A0B0C0D0E0F");
         byte[] systemTitle = HexFormat.of().parseHex("4758580000000001");
+        byte[] masterKey = HexFormat.of().parseHex("C0C1C2C3C4C5C6C7C8C9CACBCCCDCECF");
         boolean dropDuringBlockTransfer;
+        boolean dropAfterKeyTransfer;
     }
 
     private final Options options;
     private final Map<GXDLMSProfileGeneric, Long> capturePeriods = new HashMap<>();
     private GXDLMSClock clock;
     private GXDLMSData alarm;
+    private GXDLMSSecuritySetup securitySetup;
+    private boolean keysJustReplaced;
 
     static long interval(int i, int channel) {
         return 1_000_000L + i * 250L + channel * 7L;
@@ -128,10 +144,27 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
         }
         if (options.authentication == Authentication.HIGH_GMAC) {
             getCiphering().setSecurity(Security.AUTHENTICATION_ENCRYPTION);
+            byte[] ak;
+            byte[] ek;
+            synchronized (STATE_LOCK) {
+                ak = authenticationKey;
+                ek = blockCipherKey;
+            }
             getCiphering().setSystemTitle(options.systemTitle);
-            getCiphering().setAuthenticationKey(options.authenticationKey);
-            getCiphering().setBlockCipherKey(options.blockCipherKey);
+            getCiphering().setAuthenticationKey(ak);
+            getCiphering().setBlockCipherKey(ek);
+            setKek(options.masterKey);
             ln.getApplicationContextName().setContextId(ApplicationContextName.LOGICAL_NAME_WITH_CIPHERING);
+            // The library's security setup: after each AARQ the library takes the keys from it (so it holds
+            // the current ones), and its global_key_transfer unwraps new keys with the master key (KEK).
+            securitySetup = new GXDLMSSecuritySetup("0.0.43.0.0.255");
+            securitySetup.setSecuritySuite(SecuritySuite.SUITE_0);
+            securitySetup.setServerSystemTitle(options.systemTitle);
+            securitySetup.setGak(ak);
+            securitySetup.setGuek(ek);
+            securitySetup.setKek(options.masterKey);
+            ln.setSecuritySetupReference(securitySetup.getLogicalName());
+            getItems().add(securitySetup);
         }
         buildObjects();
         initialize();
@@ -333,6 +366,14 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
             for (ValueEventArgs e : args) {
                 if (e.getTarget() == clock) { // adjust_to_quarter and friends move the shared clock
                     clockOffsetMs = clock.getTime().getMeterCalendar().getTimeInMillis() - System.currentTimeMillis();
+                } else if (e.getTarget() == securitySetup && e.getIndex() == 2 && e.getError() == ErrorCode.OK) {
+                    // global_key_transfer: the library applies the keys to this association after its reply;
+                    // later associations (new server objects) start from these.
+                    authenticationKey = securitySetup.getGak();
+                    blockCipherKey = securitySetup.getGuek();
+                    keysJustReplaced = true;
+                    System.out.println("KEYS_REPLACED");
+                    System.out.flush();
                 } else if (e.getTarget() instanceof GXDLMSRegister && e.getIndex() == 1) {
                     ((GXDLMSRegister) e.getTarget()).setValue(0L); // reset: the library clears the value; this meter's default is 0
                 }
@@ -369,6 +410,10 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
                 GXServerReply sr = new GXServerReply(Arrays.copyOf(buf, n));
                 do {
                     meter.handleRequest(sr);
+                    if (o.dropAfterKeyTransfer && meter.keysJustReplaced && DROPPED.compareAndSet(false, true)) {
+                        System.out.println("FAULT dropping the connection after a key transfer, before its reply");
+                        return;
+                    }
                     byte[] reply = sr.getReply();
                     if (reply != null) {
                         out.write(reply);
@@ -395,6 +440,8 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
         for (int i = 0; i < args.length; ++i) {
             if (args[i].equals("--drop-during-block-transfer")) {
                 o.dropDuringBlockTransfer = true;
+            } else if (args[i].equals("--drop-after-key-transfer")) {
+                o.dropAfterKeyTransfer = true;
             } else if (args[i].startsWith("--") && i + 1 < args.length) {
                 a.put(args[i].substring(2), args[++i]);
             } else {
@@ -419,11 +466,16 @@ public final class GuruxMeter extends GXDLMSSecureServer2 {
         if (a.containsKey("system-title")) {
             o.systemTitle = HexFormat.of().parseHex(a.get("system-title"));
         }
+        if (a.containsKey("master-key")) {
+            o.masterKey = HexFormat.of().parseHex(a.get("master-key"));
+        }
         return o;
     }
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
+        authenticationKey = o.authenticationKey;
+        blockCipherKey = o.blockCipherKey;
         Package p = GXDLMSSecureServer2.class.getPackage();
         String version = p.getImplementationVersion();
         System.out.println("GURUX_DLMS_VERSION " + (version != null ? version : System.getProperty("gurux.version", "unknown")));
