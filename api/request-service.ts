@@ -13,7 +13,7 @@ import {
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
-import { createRequestRecord } from '../db/request-records';
+import { createRequestRecord, type NewRequestRecord } from '../db/request-records';
 import type { DeviceRequestOptions, DeviceTarget } from '../workflows/common/device-request';
 import type { AuthenticatedOrganisation } from './api-keys';
 import type { AcceptedRequest, DeviceRequestHeaders } from './contracts/common';
@@ -157,17 +157,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
 
 export type RequestService = ReturnType<typeof createRequestService>;
 
-async function recordRequest(
-  prisma: PrismaClient,
-  record: {
-    correlationUid: string;
-    organisationId: string;
-    domain: string;
-    operation: string;
-    deviceCount: number;
-    requestHash: string | null;
-  },
-): Promise<void> {
+async function recordRequest(prisma: PrismaClient, record: NewRequestRecord): Promise<void> {
   if ((await createRequestRecord(prisma, record)) === 'conflict') {
     throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used before for a different request');
   }

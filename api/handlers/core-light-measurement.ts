@@ -3,8 +3,9 @@ import type { Prisma } from '../../generated/prisma/client';
 import { authorizeDevices, requireEnabled } from '../authorization';
 import { callerOf, type ApiDeps } from '../context';
 import { coreLightMeasurementContract, type LightMeasurementDeviceView } from '../contracts/core-light-measurement';
-import { ApiError, isPrismaError } from '../errors';
+import { ApiError } from '../errors';
 import { assertP256PublicKey } from '../public-keys';
+import { insertNewDevice, ownedDeviceData } from '../new-devices';
 import { toDeviceView } from './core';
 
 const s = initServer();
@@ -28,34 +29,20 @@ export function coreLightMeasurementHandlers({ prisma, logger }: ApiDeps) {
       const caller = callerOf(res);
       requireEnabled(caller);
       assertP256PublicKey(body.publicKey, 'body.publicKey');
-      try {
-        const device = await prisma.device.create({
+      const device = await insertNewDevice(() =>
+        prisma.device.create({
           data: {
-            identification: body.deviceIdentification,
-            alias: body.alias,
-            protocol: body.protocol,
+            ...ownedDeviceData(caller, body.protocol, body),
             deviceType: 'LMD',
-            networkAddress: body.networkAddress,
-            port: body.port,
             oslpDeviceUid: body.deviceUid,
             publicKey: body.publicKey,
-            latitude: body.latitude,
-            longitude: body.longitude,
-            activated: body.activated,
-            owner: { connect: { id: caller.id } },
-            authorizations: { create: { organisationId: caller.id, functionGroup: 'OWNER' } },
             lightMeasurement: { create: { code: body.code, color: body.color, digitalInput: body.digitalInput } },
           },
           include: lmdInclude,
-        });
-        logger.info('light measurement device added', { device: device.identification, owner: caller.identification });
-        return { status: 201, body: toLmdView(device) };
-      } catch (error) {
-        if (isPrismaError(error, 'P2002')) {
-          throw new ApiError(409, 'DEVICE_EXISTS', 'A device with this deviceIdentification or deviceUid already exists');
-        }
-        throw error;
-      }
+        }),
+      );
+      logger.info('light measurement device added', { device: device.identification, owner: caller.identification });
+      return { status: 201, body: toLmdView(device) };
     },
 
     updateLightMeasurementDevice: async ({ params, body, res }) => {

@@ -10,6 +10,7 @@ import { ApiError, isPrismaError } from '../errors';
 import { decodeCursor, decodeTimedCursor, encodeCursor } from '../cursors';
 import { startDeviceOperation } from '../device-operations';
 import { assertP256PublicKey } from '../public-keys';
+import { insertNewDevice, ownedDeviceData } from '../new-devices';
 import { deviceFilterWhere } from '../../db/device-filter';
 
 const s = initServer();
@@ -82,34 +83,20 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       const caller = callerOf(res);
       requireEnabled(caller);
       assertP256PublicKey(body.publicKey, 'body.publicKey');
-      try {
-        const device = await prisma.device.create({
+      const device = await insertNewDevice(() =>
+        prisma.device.create({
           data: {
-            identification: body.deviceIdentification,
-            alias: body.alias,
-            protocol: body.protocol,
-            networkAddress: body.networkAddress,
-            port: body.port,
+            ...ownedDeviceData(caller, body.protocol, body),
             oslpDeviceUid: body.deviceUid,
             publicKey: body.publicKey,
-            latitude: body.latitude,
-            longitude: body.longitude,
-            activated: body.activated,
             deviceType: body.deviceType,
             ...(body.relays ? { relays: { create: body.relays } } : {}),
-            owner: { connect: { id: caller.id } },
-            authorizations: { create: { organisationId: caller.id, functionGroup: 'OWNER' } },
           },
           include: withOwner,
-        });
-        logger.info('device added', { device: device.identification, owner: caller.identification });
-        return { status: 201, body: toDeviceView(device) };
-      } catch (error) {
-        if (isPrismaError(error, 'P2002')) {
-          throw new ApiError(409, 'DEVICE_EXISTS', 'A device with this deviceIdentification or deviceUid already exists');
-        }
-        throw error;
-      }
+        }),
+      );
+      logger.info('device added', { device: device.identification, owner: caller.identification });
+      return { status: 201, body: toDeviceView(device) };
     },
 
     updateDevice: async ({ params, body, res }) =>

@@ -5,8 +5,9 @@ import type { DeviceRequestHeaders } from '../contracts/common';
 import { authorizeDevices, requireEnabled, type DeviceFunction } from '../authorization';
 import type { AuthenticatedOrganisation } from '../api-keys';
 import { callerOf, type ApiDeps } from '../context';
-import { ApiError, isPrismaError } from '../errors';
+import { ApiError } from '../errors';
 import { toDeviceView } from './core';
+import { insertNewDevice, ownedDeviceData } from '../new-devices';
 import type { DlmsSecretPurpose } from '../../worker/dlms-keys';
 
 const s = initServer();
@@ -107,19 +108,10 @@ export function smartMeteringHandlers({ prisma, requests, logger, dlmsKeys }: Ap
       const id = body.deviceIdentification;
       const seal = (value: string | undefined, encoding: 'utf8' | 'hex', purpose: DlmsSecretPurpose) =>
         value === undefined ? null : dlmsKeys.seal(Buffer.from(value, encoding), id, purpose);
-      try {
-        const row = await prisma.device.create({
+      const row = await insertNewDevice(() =>
+        prisma.device.create({
           data: {
-            identification: id,
-            alias: body.alias,
-            protocol: 'DLMS',
-            networkAddress: body.networkAddress,
-            port: body.port,
-            latitude: body.latitude,
-            longitude: body.longitude,
-            activated: body.activated,
-            owner: { connect: { id: caller.id } },
-            authorizations: { create: { organisationId: caller.id, functionGroup: 'OWNER' } },
+            ...ownedDeviceData(caller, 'DLMS', body),
             dlmsMeter: {
               create: {
                 transport: body.transport,
@@ -136,14 +128,11 @@ export function smartMeteringHandlers({ prisma, requests, logger, dlmsKeys }: Ap
             },
           },
           include: withMeter,
-        });
-        // Never the keys: the meter, who added it and how it authenticates.
-        logger.info('smart meter added', { device: id, owner: caller.identification, authentication: body.authentication });
-        return { status: 201, body: toMeterView(row) };
-      } catch (error) {
-        if (isPrismaError(error, 'P2002')) throw new ApiError(409, 'DEVICE_EXISTS', 'A device with this deviceIdentification already exists');
-        throw error;
-      }
+        }),
+      );
+      // Never the keys: the meter, who added it and how it authenticates.
+      logger.info('smart meter added', { device: id, owner: caller.identification, authentication: body.authentication });
+      return { status: 201, body: toMeterView(row) };
     },
 
     getActualMeterReads: async ({ body, headers, res }) =>
