@@ -7,6 +7,12 @@ import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHea
 
 const c = initContract();
 
+/** findDevices' (and filter groups') prefix of device identifications. */
+export const deviceIdentificationPrefix = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, ".", "_" and "-"');
+
 const base64Uid = z
   .string()
   .regex(/^[A-Za-z0-9+/]{16}$/, 'must be the Base64 of 12 bytes (16 characters)')
@@ -147,11 +153,7 @@ export const coreContract = c.router({
       .object({
         limit: pageLimit,
         after: cursor,
-        deviceIdentificationPrefix: z
-          .string()
-          .max(64)
-          .regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, ".", "_" and "-"')
-          .optional(),
+        deviceIdentificationPrefix: deviceIdentificationPrefix.optional(),
         protocol: z.enum(['OSLP', 'DLMS']).optional(),
         ownerIdentification: identification.optional(),
         activated: queryBoolean.optional(),

@@ -4,7 +4,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { errorResponse, identification, standardErrors } from './common';
-import { device, deviceLifecycleStatus } from './core';
+import { device, deviceIdentificationPrefix, deviceLifecycleStatus } from './core';
 import type { DeviceFilter } from '../../db/device-filter';
 
 const c = initContract();
@@ -15,11 +15,7 @@ export const maxMembersPerCall = 10_000;
 /** The filter fields of core.findDevices, as JSON. */
 export const deviceFilter = z
   .object({
-    deviceIdentificationPrefix: z
-      .string()
-      .max(64)
-      .regex(/^[A-Za-z0-9_.-]*$/, 'only letters, digits, ".", "_" and "-"')
-      .optional(),
+    deviceIdentificationPrefix: deviceIdentificationPrefix.optional(),
     protocol: z.enum(['OSLP', 'DLMS']).optional(),
     ownerIdentification: identification.optional(),
     activated: z.boolean().optional(),

@@ -18,6 +18,7 @@ import type { DeviceTarget } from '../common/device-request';
 import {
   forEachTargetPage,
   lightingRuns,
+  recordUnswitched,
   requestsFinished,
   scheduledLightingWorkflow,
   switchDevices,
@@ -81,16 +82,7 @@ export async function astronomicalLightingWorkflow(input: LightingRunInput): Pro
   });
 
   const correlationUids: string[] = [];
-  if (unswitched.length > 0) {
-    correlationUids.push(
-      await lightingRuns.recordUnswitchedDevices({
-        organisationId: context.organisationId,
-        organisationIdentification: context.organisationIdentification,
-        runKey: `${runKey}#unswitched`,
-        devices: unswitched,
-      }),
-    );
-  }
+  if (unswitched.length > 0) correlationUids.push(await recordUnswitched(context, runKey, unswitched));
 
   const switchings: NonNullable<AstronomicalRunSummary['switchings']> = [];
   for (const minute of [...byMinute.keys()].sort((a, b) => a - b)) {

@@ -149,6 +149,16 @@ export async function switchGroup(
   return correlationUid;
 }
 
+/** One finished NOT_OK request for the devices a run could not switch, a result each naming why. */
+export function recordUnswitched(context: LightingRunContext, runKey: string, devices: UnswitchedDevice[]): Promise<string> {
+  return lightingRuns.recordUnswitchedDevices({
+    organisationId: context.organisationId,
+    organisationIdentification: context.organisationIdentification,
+    runKey: `${runKey}#unswitched`,
+    devices,
+  });
+}
+
 /** Every target device with its location, page by page; those the run may not switch apart. */
 export async function forEachTargetPage(
   lightingScheduleId: string,
@@ -184,16 +194,7 @@ export async function scheduledLightingWorkflow(input: LightingRunInput): Promis
     unswitched.push(...refused);
   });
   const correlationUids = await switchDevices(context, runKey, devices, lightValues, input.options);
-  if (unswitched.length > 0) {
-    correlationUids.push(
-      await lightingRuns.recordUnswitchedDevices({
-        organisationId: context.organisationId,
-        organisationIdentification: context.organisationIdentification,
-        runKey: `${runKey}#unswitched`,
-        devices: unswitched,
-      }),
-    );
-  }
+  if (unswitched.length > 0) correlationUids.push(await recordUnswitched(context, runKey, unswitched));
   await requestsFinished();
   return { correlationUids };
 }
