@@ -66,6 +66,8 @@ interface Run {
   workflowId: string;
   results: Map<string, DeviceResultRecord>;
   completed: FinalRequestState | undefined;
+  /** The state each finished-request notification was prepared with. */
+  notified: string[];
   /** Every batch call: its workflow (the child), attempt, devices and concurrency. */
   batchCalls: Array<DeviceBatchRequest & { workflowId: string }>;
   /** Run ids of the parent that read pages: more than one means it continued as new. */
@@ -93,6 +95,7 @@ async function runGroupRequest(
     workflowId: `group-${randomUUID()}`,
     results: new Map(),
     completed: undefined,
+    notified: [],
     batchCalls: [],
     pageRuns: new Set(),
     pageReads: [],
@@ -133,7 +136,8 @@ async function runGroupRequest(
         sorted.map((d) => ({ deviceIdentification: d.identification, result: 'NOT_OK', attempts: 0, errorCode: 'CANCELLED' })),
       );
     },
-    async prepareRequestNotification() {
+    async prepareRequestNotification({ state }) {
+      run.notified.push(state);
       return null;
     },
     async deliverNotification() {
@@ -297,6 +301,8 @@ test('cancelled, it stops sending, records CANCELLED for every device without a 
   expect(run.outcome).toBeInstanceOf(WorkflowFailedError);
   expect((run.outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect(run.completed).toBe('CANCELLED');
+  // The organisation hears of a cancelled request as of any finished one.
+  expect(run.notified).toEqual(['CANCELLED']);
   expect(run.results.get('D001')).toMatchObject({ result: 'OK' });
   expect(run.results.get('D002')).toMatchObject({ result: 'OK' });
   // The cancelled call said D004 had answered: it keeps its OK.
@@ -311,6 +317,7 @@ test('cancelled, it stops sending, records CANCELLED for every device without a 
 test('a cancelled request on named devices (runDeviceRequest) starts no more devices and records CANCELLED for the rest', async () => {
   const results = new Map<string, DeviceResultRecord>();
   let completed: FinalRequestState | undefined;
+  const notified: string[] = [];
   const calls: string[] = [];
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -324,7 +331,8 @@ test('a cancelled request on named devices (runDeviceRequest) starts no more dev
     async completeRequest({ state }) {
       completed = state;
     },
-    async prepareRequestNotification() {
+    async prepareRequestNotification({ state }) {
+      notified.push(state);
       return null;
     },
     async deliverNotification() {
@@ -368,6 +376,7 @@ test('a cancelled request on named devices (runDeviceRequest) starts no more dev
   expect(outcome).toBeInstanceOf(WorkflowFailedError);
   expect((outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect(completed).toBe('CANCELLED');
+  expect(notified).toEqual(['CANCELLED']);
   expect([...calls].sort()).toEqual(['L001', 'L002', 'L003']);
   expect(results.get('L001')).toMatchObject({ result: 'OK' });
   for (const id of devices.slice(1)) expect(results.get(id)).toMatchObject({ result: 'NOT_OK', errorCode: 'CANCELLED' });
