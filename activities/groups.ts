@@ -2,10 +2,12 @@
 // devices) a page at a time, keyset-paged by device id, and each page comes back authorised device by
 // device. Refused devices get their NOT_OK result here, so the workflow only sends to devices it may.
 import type { Prisma, PrismaClient } from '../db/client';
-import { groupDevicesWhere } from '../db/device-filter';
-import { deviceRefusal, type DeviceFunction } from '../api/authorization';
-import type { DeviceTarget } from '../workflows/common/device-request';
-import { insertDeviceResults, type DeviceResultRecord } from './requests';
+import { asProtocol } from '../core/protocols';
+import { groupDevicesWhere } from '../core/devices/device-filter';
+import { deviceRefusal, type DeviceFunction } from '../core/authorization/device-functions';
+import type { DeviceTarget } from '../core/requests/request-types';
+import { type DeviceResultRecord } from '../core/requests/records';
+import { insertDeviceResults } from '../core/requests/records';
 
 /** What a group request runs on: the members (or filter matches) of a device group, or named devices. */
 export type GroupTarget = { groupId: string } | { deviceIdentifications: string[] };
@@ -90,7 +92,7 @@ export function createGroupActivities(prisma: PrismaClient): GroupActivities {
             finishedAtMs: now,
           });
         } else {
-          devices.push({ deviceIdentification: row.identification, protocol: row.protocol });
+          devices.push({ deviceIdentification: row.identification, protocol: asProtocol(row.protocol) });
         }
       }
       // Named devices that do not exist are refused once, with the first page.

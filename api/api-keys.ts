@@ -3,6 +3,7 @@
 // afterwards only its id, label and dates can be read.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '../db/client';
+import type { AuthenticatedOrganisation } from '../core/organisations';
 
 const keyPattern = /^osgp_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
@@ -95,13 +96,6 @@ export async function revokeApiKey(
   await prisma.apiKey.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: new Date() } });
   const row = await prisma.apiKey.findFirst({ where, select: recordSelect });
   return row ? toRecord(row) : undefined;
-}
-
-export interface AuthenticatedOrganisation {
-  id: string;
-  identification: string;
-  platformFunctionGroup: 'ADMIN' | 'USER';
-  enabled: boolean;
 }
 
 /** The organisation that owns a valid, unrevoked key; undefined for anything else. */

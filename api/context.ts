@@ -3,9 +3,9 @@ import type { Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
-import type { AuthenticatedOrganisation } from './api-keys';
-import type { RequestService } from './request-service';
-import type { DlmsKeyStore } from '../worker/dlms-keys';
+import type { AuthenticatedOrganisation } from '../core/organisations';
+import type { RequestService } from '../core/requests/start-request';
+import type { DlmsKeyStore } from '../core/keys/dlms-key-store';
 import { ApiError } from './errors';
 
 export interface ApiDeps {

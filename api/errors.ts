@@ -1,6 +1,6 @@
-import { Prisma } from '../generated/prisma/client';
-
-// One error type for everything a handler refuses: it carries the HTTP status and a stable code.
+// What the HTTP layer itself refuses (authentication, rate limits, input the contract cannot express): it
+// carries the HTTP status and a stable code. The core's refusals are DomainErrors (core/errors.ts); the one
+// error middleware in api/server.ts answers both.
 export class ApiError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 503,
@@ -12,9 +12,4 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-/** Prisma's known request errors the handlers turn into 404/409: unique (P2002), foreign key (P2003), not found (P2025). */
-export function isPrismaError(error: unknown, code: 'P2002' | 'P2003' | 'P2025'): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 }

@@ -3,13 +3,15 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { createExpressEndpoints, initServer, type RequestValidationError } from '@ts-rest/express';
 import type { ZodError } from 'zod';
 import { MetricsRegistry } from '../common/metrics';
-import { findOrganisationByApiKey, type AuthenticatedOrganisation } from './api-keys';
+import { findOrganisationByApiKey } from './api-keys';
+import { type AuthenticatedOrganisation } from '../core/organisations';
 import { RateLimiter, type RateLimit } from './rate-limit';
 import { authenticateByClientCertificate, certificateConflict, type Authentication } from './tls';
 import { platformContract } from './contract';
 import type { ApiDeps } from './context';
 import type { ErrorResponse } from './contracts/common';
 import { ApiError } from './errors';
+import { DomainError, type DomainErrorKind } from '../core/errors';
 import { adminHandlers } from './handlers/admin';
 import { coreHandlers } from './handlers/core';
 import { coreEventsHandlers } from './handlers/core-events';
@@ -149,11 +151,37 @@ function validationFailure(error: RequestValidationError): ErrorResponse {
   return { error: 'VALIDATION_FAILED', message: `Invalid request: ${summary}`, issues };
 }
 
+/** How the core's refusals answer over HTTP. */
+const statusOfDomainError: Record<DomainErrorKind, 400 | 403 | 404 | 409 | 503> = {
+  INVALID: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
+};
+
+/** A field the core names (e.g. `deviceIdentifications`) as the client sent it: in the body, the query or the path. */
+function fieldAsSent(req: express.Request, field: string): string {
+  const [head] = field.split('.');
+  const has = (source: unknown) => typeof source === 'object' && source !== null && head in source;
+  if (has(req.body)) return `body.${field}`;
+  if (has(req.query)) return `query.${field}`;
+  if (has(req.params)) return `path.${field}`;
+  return field;
+}
+
+/** The one place errors become answers: the API's own (ApiError), the core's (DomainError), and the rest as 500. */
 function errorHandler({ logger }: ApiDeps): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    if (error instanceof ApiError) {
-      const issues = error.field ? [{ field: error.field, message: error.message }] : undefined;
-      res.status(error.status).json({ error: error.code, message: error.message, issues } satisfies ErrorResponse);
+    const refusal =
+      error instanceof ApiError
+        ? { status: error.status, code: error.code, field: error.field }
+        : error instanceof DomainError
+          ? { status: statusOfDomainError[error.kind], code: error.code, field: error.field && fieldAsSent(req, error.field) }
+          : undefined;
+    if (refusal && error instanceof Error) {
+      const issues = refusal.field ? [{ field: refusal.field, message: error.message }] : undefined;
+      res.status(refusal.status).json({ error: refusal.code, message: error.message, issues } satisfies ErrorResponse);
       return;
     }
     // express.json() reports a body it cannot parse with a status of 400 or 413.

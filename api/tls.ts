@@ -9,7 +9,7 @@ import { TLSSocket } from 'node:tls';
 import type { RequestListener } from 'node:http';
 import { ConfigError, type PlatformConfig } from '../common/config';
 import type { PrismaClient } from '../db/client';
-import type { AuthenticatedOrganisation } from './api-keys';
+import type { AuthenticatedOrganisation } from '../core/organisations';
 
 export type TlsConfig = Pick<PlatformConfig, 'TLS_CERT_FILE' | 'TLS_KEY_FILE' | 'TLS_CLIENT_CA_FILE'>;
 

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/server';
-import { createRequestService, deviceRequestOptionsFrom } from '../api/request-service';
+import { createRequestService, deviceRequestOptionsFrom } from '../core/requests/start-request';
 import { createApiServer, tlsEnabled } from '../api/tls';
 import { loadConfig, type PlatformConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
@@ -17,14 +17,15 @@ import { openDatabase, type Database } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
 import { createCoreWorker } from '../worker/core-worker';
 import { startRetentionJob } from '../worker/retention';
-import { startOslpAdapter } from '../worker/oslp-adapter';
-import { startDlmsAdapter } from '../worker/dlms-adapter';
-import { loadOrCreateDlmsKeyStore } from '../worker/dlms-keys';
+import { startProtocolAdapter } from '../worker/adapters';
+import { protocolRegistry } from '../core/protocols';
+import { loadOrCreateDlmsKeyStore } from '../core/keys/dlms-key-store';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { startTemporalDevServer } from '../worker/temporal-dev-server';
 import { bootstrapAdmin } from './bootstrap';
 
-const roles = ['api', 'worker', 'adapter-oslp', 'adapter-dlms'] as const;
+/** api, worker, and one adapter role per protocol of the registry. */
+const roles = ['api', 'worker', ...protocolRegistry.map((p) => p.workerRole)] as const;
 type Role = (typeof roles)[number];
 
 /** `--role all` (the default) or a comma-separated list of roles, e.g. `--role worker,adapter-oslp`. */
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
 
   const metrics = new MetricsRegistry();
 
-  if (selected.has('worker') || selected.has('adapter-oslp') || selected.has('adapter-dlms')) {
+  const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
+  if (selected.has('worker') || adapterProtocols.length > 0) {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
     const clientConnection = await Connection.connect({ address: temporalAddress });
@@ -123,16 +125,10 @@ async function main(): Promise<void> {
       const retention = startRetentionJob({ prisma: db.prisma, retentionDays: config.REQUEST_RETENTION_DAYS, logger });
       stops.push(async () => retention.stop());
     }
-    if (selected.has('adapter-oslp')) {
-      const adapter = await startOslpAdapter({ connection, clientConnection, config, prisma: db.prisma, logger, metrics });
+    for (const { name } of adapterProtocols) {
+      const adapter = await startProtocolAdapter(name, { connection, clientConnection, config, prisma: db.prisma, logger, metrics });
       stops.push(() => adapter.stop());
-      printed.push(`OSLP adapter         task queue "adapter-oslp"; listener ${adapter.listenerAddress}`);
-      printed.push(`OSLP platform key    ${adapter.platformKeyFile} (public half: ${adapter.platformPublicKeyFile})`);
-    }
-    if (selected.has('adapter-dlms')) {
-      const adapter = await startDlmsAdapter({ connection, config, prisma: db.prisma, logger, metrics });
-      stops.push(() => adapter.stop());
-      printed.push(`DLMS adapter         task queue "adapter-dlms"; meter keys sealed with ${adapter.keyFile}`);
+      printed.push(`${`${name} adapter`.padEnd(20)} ${adapter.description.join('; ')}`);
     }
   }
 

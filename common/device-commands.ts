@@ -1,16 +1,6 @@
 // The generic intermediate format of device commands and responses: domains produce it, protocol adapters
 // translate it. Shared by workflows, activities and adapters, so it must stay free of I/O and Node APIs.
-
-export const protocols = ['OSLP', 'DLMS'] as const;
-export type Protocol = (typeof protocols)[number];
-
-/** Routing a command to a protocol is choosing the activity task queue of that protocol's adapter. */
-export function adapterTaskQueue(protocol: Protocol): string {
-  return `adapter-${protocol.toLowerCase()}`;
-}
-
-/** The task queue of domain workflows and core activities (database records). */
-export const coreTaskQueue = 'core';
+// Which protocols exist and where their commands go is the protocol registry's (core/protocols.ts).
 
 /** index 0 means every light of the device; dimValue 1-100 applies when on. */
 export interface LightValue {
@@ -244,7 +234,7 @@ export type CosemOperation =
    */
   | { op: 'globalKeyTransfer'; securitySetup: string; keys: SealedGlobalKey[]; optional?: boolean };
 
-/** A new global key for a key transfer, sealed (worker/dlms-keys.ts) with the purpose it will be stored under. */
+/** A new global key for a key transfer, sealed (core/keys/dlms-key-store.ts) with the purpose it will be stored under. */
 export interface SealedGlobalKey {
   keyType: 'AUTHENTICATION' | 'UNICAST_ENCRYPTION';
   sealed: string;
@@ -358,4 +348,12 @@ export interface DeviceBatchItemResult {
 
 export interface DeviceBatchResult {
   results: DeviceBatchItemResult[];
+}
+
+/** What a light measurement device reports (OSGP's event types): its lights follow with a setTransition. */
+export const lightSensorVerdicts = ['LIGHT_SENSOR_REPORTS_DARK', 'LIGHT_SENSOR_REPORTS_LIGHT'] as const;
+export type LightSensorVerdict = (typeof lightSensorVerdicts)[number];
+
+export function isLightSensorVerdict(value: string): value is LightSensorVerdict {
+  return (lightSensorVerdicts as readonly string[]).includes(value);
 }

@@ -1,13 +1,13 @@
 // The core worker: domain workflows and the core activities that keep request records and notify
 // organisations' webhooks.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { coreTaskQueue } from '../common/device-commands';
+import { coreTaskQueue } from '../core/protocols';
 import { createLogger, type Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
 import { createNotificationActivities } from '../activities/notifications';
 import { createRequestActivities } from '../activities/requests';
 import { createGroupActivities } from '../activities/groups';
-import { createLightingRunActivities } from '../activities/lighting-schedules';
+import { createLightingRunActivities } from '../activities/lighting-runs';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;

@@ -2,13 +2,13 @@
 // traffic runs in processes of its own (near the meters' network) and scales apart from the lighting adapter.
 // Smart meters do not call in here: every exchange is one the platform starts.
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { adapterTaskQueue } from '../common/device-commands';
+import { adapterTaskQueue } from '../core/protocols';
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { MetricsRegistry } from '../common/metrics';
 import type { PrismaClient } from '../db/client';
 import { createDlmsActivities } from '../activities/dlms/device-command';
-import { loadOrCreateDlmsKeyStore, type DlmsKeyStore } from './dlms-keys';
+import { loadOrCreateDlmsKeyStore, type DlmsKeyStore } from '../core/keys/dlms-key-store';
 
 export interface DlmsAdapterOptions {
   connection: NativeConnection;

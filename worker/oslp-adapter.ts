@@ -3,7 +3,7 @@
 // device-initiated messages, which starts the workflows that notify organisations of device events.
 import { Client, type Connection } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { adapterTaskQueue } from '../common/device-commands';
+import { adapterTaskQueue } from '../core/protocols';
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { MetricsRegistry } from '../common/metrics';
@@ -13,8 +13,11 @@ import { startOslpListener } from '../adapters/oslp/listener';
 import { createOslpActivities } from '../activities/oslp/device-command';
 import { createOslpBatchActivities } from '../activities/oslp/device-command-batch';
 import { PublicKeyCache } from '../activities/oslp/device-exchange';
-import { createOslpListenerHandler } from '../activities/oslp/device-initiated';
-import { deviceRequestOptionsFrom } from '../api/request-service';
+import { createOslpInboundStore } from '../activities/oslp/inbound-store';
+import { createOslpInboundHandler } from '../adapters/oslp/inbound';
+import { createDeviceEventFollowUp } from '../core/devices/device-events';
+import { createRequestService, deviceRequestOptionsFrom } from '../core/requests/start-request';
+import type { DeviceRequestOptions } from '../core/requests/request-types';
 import { loadOrCreatePlatformKey, publicKeyFile } from './platform-key';
 
 export interface OslpAdapterOptions {
@@ -83,26 +86,28 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
   const { DEVICE_COMMAND_MAX_ATTEMPTS, DEVICE_REQUEST_MAX_CONCURRENCY, NOTIFICATION_RETRY_PERIOD_MS } = config;
   // The setTransition requests an LMD's reports start are attempted like every device request of the
   // platform (attempt time from the OSLP timeouts, attempts and concurrency from the configuration); with
-  // a partial configuration (tests) the handler's own defaults apply.
-  const lightMeasurementRequestOptions =
+  // a partial configuration (tests) 3 attempts of 45 s, 50 at a time.
+  const lightMeasurementRequestOptions: DeviceRequestOptions =
     DEVICE_COMMAND_MAX_ATTEMPTS !== undefined && DEVICE_REQUEST_MAX_CONCURRENCY !== undefined && NOTIFICATION_RETRY_PERIOD_MS !== undefined
       ? deviceRequestOptionsFrom({ ...config, DEVICE_COMMAND_MAX_ATTEMPTS, DEVICE_REQUEST_MAX_CONCURRENCY, NOTIFICATION_RETRY_PERIOD_MS })
-      : undefined;
+      : { attemptTimeoutMs: 45_000, maxAttempts: 3, maxConcurrency: 50 };
   if (!options.clientConnection) logger.warn('no Temporal client connection: device events are stored, nobody is notified of them');
+  const temporal = options.clientConnection
+    ? new Client({ connection: options.clientConnection, namespace: config.TEMPORAL_NAMESPACE })
+    : undefined;
+  const followUp = createDeviceEventFollowUp({
+    prisma,
+    logger,
+    temporal,
+    requests: temporal && createRequestService({ prisma, temporal, deviceRequestOptions: lightMeasurementRequestOptions, logger }),
+    notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
+  });
 
   const listener = await startOslpListener({
     host: config.OSLP_LISTENER_HOST,
     port: config.OSLP_LISTENER_PORT,
     platformPrivateKey: platformKey.privateKey,
-    handler: createOslpListenerHandler({
-      prisma,
-      logger,
-      temporal: options.clientConnection
-        ? new Client({ connection: options.clientConnection, namespace: config.TEMPORAL_NAMESPACE })
-        : undefined,
-      notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
-      lightMeasurementRequestOptions,
-    }),
+    handler: createOslpInboundHandler(createOslpInboundStore({ prisma, logger, followUp }), { logger }),
     logger,
   });
 

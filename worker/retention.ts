@@ -4,7 +4,7 @@
 // deleted by one is simply not found by another.
 import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
-import { purgeExpiredRequests } from '../activities/retention';
+import { purgeExpiredRequests } from '../core/requests/retention';
 
 export interface RetentionJobOptions {
   prisma: PrismaClient;

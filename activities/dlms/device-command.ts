@@ -6,6 +6,7 @@
 // associated, each action gets its own outcome: a dropped link fails the running action and the ones after it
 // transiently, so the workflow sends only those again.
 import { Context } from '@temporalio/activity';
+import type { AdapterActivities, DlmsAdapterActivities } from '../../core/adapter-contract';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
   CosemOperation,
@@ -29,7 +30,7 @@ import {
   type DlmsConnectionSettings,
   type GlobalKeyType,
 } from '../../adapters/dlms';
-import { DlmsKeyStoreError, type DlmsKeyStore, type DlmsSecretPurpose } from '../../worker/dlms-keys';
+import { DlmsKeyStoreError, type DlmsKeyStore, type DlmsSecretPurpose } from '../../core/keys/dlms-key-store';
 import { MeterBusyError, createMeterLock, type MeterLock } from './meter-lock';
 import { describeOperation, describeValue, fromDlmsData, fromObjectList, toDlmsData, toSelectiveAccess } from './translate';
 
@@ -106,7 +107,8 @@ export function classifyDlmsFailure(error: unknown): Classified {
   return { type: 'DEVICE_ERROR', permanent: false, message };
 }
 
-export function createDlmsActivities(deps: DlmsActivityDeps) {
+/** Generic commands are refused as UNSUPPORTED_COMMAND, so a meter in a generic request gets a clear result. */
+export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities & DlmsAdapterActivities {
   const { prisma, keys, logger, deviceMessages } = deps;
   const associate = deps.associate ?? dlmsAssociate;
   const lock = deps.lock ?? createMeterLock(prisma);

@@ -15,6 +15,7 @@ import type { DeviceBatchItemResult, DeviceBatchRequest, DeviceBatchResult, Devi
 import type { Logger } from '../../common/logger';
 import type { Counter } from '../../common/metrics';
 import type { PrismaClient } from '../../db/client';
+import type { BatchAdapterActivities } from '../../core/adapter-contract';
 import type { OslpClient } from '../../adapters/oslp/client';
 import type { OslpMessage } from '../../adapters/oslp/messages';
 import {
@@ -42,11 +43,6 @@ export interface OslpBatchActivityDeps {
   heartbeatIntervalMs?: number;
 }
 
-/** The activity as a workflow sees it (workflows import this type only). */
-export interface OslpBatchActivities {
-  executeDeviceCommandBatch(request: DeviceBatchRequest): Promise<DeviceBatchResult>;
-}
-
 /** The most devices one batch may name; its heartbeat details (results so far) must stay well under 2 MB. */
 export const MAX_DEVICES_PER_BATCH = 5_000;
 const MAX_CONCURRENCY = 2_000;
@@ -64,7 +60,7 @@ export function resultsFromHeartbeat(details: unknown): DeviceBatchItemResult[] 
   );
 }
 
-export function createOslpBatchActivities(deps: OslpBatchActivityDeps): OslpBatchActivities {
+export function createOslpBatchActivities(deps: OslpBatchActivityDeps): BatchAdapterActivities {
   const publicKeys = deps.publicKeys ?? new PublicKeyCache();
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 1_000;
   return {

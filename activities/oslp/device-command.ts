@@ -3,6 +3,7 @@
 // Transient trouble (network, timeouts) is thrown as retryable; what a retry cannot fix is non-retryable
 // with a clear type. Every failure carries the attempt number so the request record can say how many it took.
 import { Context } from '@temporalio/activity';
+import type { AdapterActivities } from '../../core/adapter-contract';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
   DeviceCommandOutcome,
@@ -36,7 +37,7 @@ export interface OslpActivityDeps {
   publicKeys?: PublicKeyCache;
 }
 
-export function createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys = new PublicKeyCache() }: OslpActivityDeps) {
+export function createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys = new PublicKeyCache() }: OslpActivityDeps): AdapterActivities {
   return {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       const { attempt } = Context.current().info;

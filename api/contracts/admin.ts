@@ -3,9 +3,8 @@
 // an organisation's own API keys, message logs of devices an organisation may read) are named per route.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { protocols } from '../../common/device-commands';
 import { device } from './core';
-import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, standardErrors } from './common';
+import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, protocol, standardErrors } from './common';
 
 const c = initContract();
 
@@ -25,7 +24,7 @@ export const deviceAuthorisation = z.object({
 });
 
 export const protocolInfo = z.object({
-  protocol: z.enum(protocols),
+  protocol,
   protocolVersion: z.string(),
   taskQueue: z.string().describe("Temporal task queue of the protocol adapter's device command activities"),
 });
@@ -225,7 +224,7 @@ export const adminContract = c.router({
     path: '/v1/admin/devices/:deviceIdentification/protocol',
     summary: "Set a device's protocol, one of admin.getProtocolInfos; ADMIN only",
     pathParams: devicePath,
-    body: z.object({ protocol: z.enum(protocols), protocolVersion: z.string().min(1).max(32) }),
+    body: z.object({ protocol, protocolVersion: z.string().min(1).max(32) }),
     responses: { 200: device, 404: errorResponse, ...standardErrors },
   },
   findMessageLogs: {

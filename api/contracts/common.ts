@@ -1,5 +1,6 @@
 // Schemas every domain's contract shares.
 import { z } from 'zod';
+import { protocols } from '../../core/protocols';
 
 export const errorResponse = z.object({
   error: z.string().describe('Machine-readable error code, e.g. VALIDATION_FAILED, UNAUTHORIZED'),
@@ -41,6 +42,9 @@ export const deviceFunctionGroup = z.enum([
 ]);
 
 export const platformFunctionGroup = z.enum(['ADMIN', 'USER']);
+
+/** A protocol of the protocol registry (core/protocols.ts). */
+export const protocol = z.enum(protocols);
 
 export const acceptedRequest = z.object({
   correlationUid: z.string().describe('Id of the request and of the Temporal workflow that carries it out'),

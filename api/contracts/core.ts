@@ -3,7 +3,8 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventNotificationTypes } from '../../common/device-commands';
-import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, standardErrors } from './common';
+import { protocolsWithDeviceFields } from '../../core/protocols';
+import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, protocol, standardErrors } from './common';
 
 const c = initContract();
 
@@ -34,7 +35,7 @@ export const deviceLifecycleStatus = z.enum(deviceLifecycleStatuses);
 export const device = z.object({
   deviceIdentification: z.string(),
   alias: z.string().nullable(),
-  protocol: z.enum(['OSLP', 'DLMS']),
+  protocol,
   networkAddress: z.string().nullable(),
   port: z.number().int().nullable(),
   deviceUid: z.string().nullable(),
@@ -95,7 +96,8 @@ export const coreContract = c.router({
     body: z.object({
       deviceIdentification: identification,
       alias: alias.optional(),
-      protocol: z.enum(['OSLP']),
+      // The protocols whose devices need only the fields of this body (others have an add operation of their own).
+      protocol: z.enum(protocolsWithDeviceFields(['networkAddress', 'port', 'deviceUid', 'publicKey'])),
       networkAddress: z.string().ip().optional().describe('Updated by the device when it registers'),
       port: z.number().int().min(1).max(65535).default(12122),
       deviceUid: base64Uid,
@@ -154,7 +156,7 @@ export const coreContract = c.router({
         limit: pageLimit,
         after: cursor,
         deviceIdentificationPrefix: deviceIdentificationPrefix.optional(),
-        protocol: z.enum(['OSLP', 'DLMS']).optional(),
+        protocol: protocol.optional(),
         ownerIdentification: identification.optional(),
         activated: queryBoolean.optional(),
         inMaintenance: queryBoolean.optional(),

@@ -3,9 +3,8 @@
 // core.findDevices filter, resolved when a request runs. A group is its organisation's alone. Part of `core`.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, identification, standardErrors } from './common';
+import { errorResponse, identification, protocol, standardErrors } from './common';
 import { device, deviceIdentificationPrefix, deviceLifecycleStatus } from './core';
-import type { DeviceFilter } from '../../db/device-filter';
 
 const c = initContract();
 
@@ -16,7 +15,7 @@ export const maxMembersPerCall = 10_000;
 export const deviceFilter = z
   .object({
     deviceIdentificationPrefix: deviceIdentificationPrefix.optional(),
-    protocol: z.enum(['OSLP', 'DLMS']).optional(),
+    protocol: protocol.optional(),
     ownerIdentification: identification.optional(),
     activated: z.boolean().optional(),
     inMaintenance: z.boolean().optional(),
@@ -36,11 +35,6 @@ export const deviceFilter = z
     path: ['minLon'],
   })
   .describe('The filter fields of core.findDevices; the group is the devices matching them (that the organisation holds a right on)');
-
-// The contract's filter and the shared where-builder's must be the same fields.
-type SameFields<A, B> = [Required<A>] extends [Required<B>] ? ([Required<B>] extends [Required<A>] ? true : false) : false;
-const filterFieldsAgree: SameFields<z.infer<typeof deviceFilter>, DeviceFilter> = true;
-void filterFieldsAgree;
 
 export const deviceGroupKind = z.enum(['STATIC', 'FILTER']);
 

@@ -3,7 +3,7 @@
 // meter's result (and each bundle action's) is in requests.getRequest. operationIds: smartMetering.<OSGP name>.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { eventLogCategories, periodTypes } from '../../workflows/smart-metering/domain/meter-model';
+import { eventLogCategories, periodTypes } from '../../common/smart-metering';
 import { device } from './core';
 import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors } from './common';
 

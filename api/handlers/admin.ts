@@ -6,29 +6,25 @@
 // - any enabled organisation: findMessageLogs of devices it holds FIND_MESSAGE_LOGS on (ADMIN: all), and its
 //   own API keys (ADMIN: any organisation's).
 import { initServer } from '@ts-rest/express';
-import { adapterTaskQueue } from '../../common/device-commands';
+import { protocolRegistry } from '../../core/protocols';
 import type { PrismaClient } from '../../db/client';
 import { adminContract, type ApiKeyView, type OrganisationView, type ProtocolInfo } from '../contracts/admin';
-import {
-  issueApiKey,
-  issueApiKeyRecord,
-  listApiKeys,
-  revokeApiKey,
-  type ApiKeyRecord,
-  type AuthenticatedOrganisation,
-} from '../api-keys';
-import { authorizeDevices, requireAdmin, requireEnabled } from '../authorization';
+import { issueApiKey, issueApiKeyRecord, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../api-keys';
+import { type AuthenticatedOrganisation } from '../../core/organisations';
+import { requireAdmin, requireEnabled } from '../../core/organisations';
+import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
-import { ApiError, isPrismaError } from '../errors';
+import { ApiError } from '../errors';
+import { isPrismaError } from '../../db/errors';
 import { assertP256PublicKey } from '../public-keys';
 import { toDeviceView } from './core';
 
 const s = initServer();
 
-/** The protocols the platform speaks: each has an adapter listening on its task queue. */
-export const knownProtocols: readonly ProtocolInfo[] = [
-  { protocol: 'OSLP', protocolVersion: '0.6.1', taskQueue: adapterTaskQueue('OSLP') },
-];
+/** The protocols the platform speaks (the protocol registry): each has an adapter listening on its task queue. */
+export function protocolInfos(): ProtocolInfo[] {
+  return protocolRegistry.map((p) => ({ protocol: p.name, protocolVersion: p.version, taskQueue: p.taskQueue }));
+}
 
 const withOwner = { owner: { select: { identification: true } } } as const;
 
@@ -275,22 +271,19 @@ export function adminHandlers({ prisma, logger }: ApiDeps) {
 
     getProtocolInfos: async ({ res }) => {
       requireAdmin(callerOf(res));
-      return { status: 200, body: { protocolInfos: [...knownProtocols] } };
+      return { status: 200, body: { protocolInfos: protocolInfos() } };
     },
 
     updateDeviceProtocol: async ({ params, body, res }) => {
       const caller = callerOf(res);
       requireAdmin(caller);
-      const versions = knownProtocols.filter((p) => p.protocol === body.protocol);
-      if (versions.length === 0) {
-        throw new ApiError(400, 'VALIDATION_FAILED', `body.protocol: the platform does not speak ${body.protocol} (see admin.getProtocolInfos)`, 'body.protocol');
-      }
-      if (!versions.some((p) => p.protocolVersion === body.protocolVersion)) {
-        const known = versions.map((p) => p.protocolVersion).join(', ');
+      // The protocol itself is one of the registry's (the contract's enum); its version must be the one spoken.
+      const spoken = protocolInfos().find((p) => p.protocol === body.protocol);
+      if (spoken?.protocolVersion !== body.protocolVersion) {
         throw new ApiError(
           400,
           'VALIDATION_FAILED',
-          `body.protocolVersion: ${body.protocol} ${body.protocolVersion} is not spoken; known: ${known}`,
+          `body.protocolVersion: ${body.protocol} ${body.protocolVersion} is not spoken; known: ${spoken?.protocolVersion}`,
           'body.protocolVersion',
         );
       }

@@ -1,7 +1,8 @@
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../db/client';
 import { coreEventsContract, type DeviceEventView } from '../contracts/core-events';
-import { authorizeDevices, requireEnabled } from '../authorization';
+import { requireEnabled } from '../../core/organisations';
+import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
 import { decodeTimedCursor, encodeCursor, invalidCursor } from '../cursors';

@@ -1,11 +1,12 @@
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../generated/prisma/client';
-import { authorizeDevices, requireEnabled } from '../authorization';
+import { requireEnabled } from '../../core/organisations';
+import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
 import { coreLightMeasurementContract, type LightMeasurementDeviceView } from '../contracts/core-light-measurement';
 import { ApiError } from '../errors';
 import { assertP256PublicKey } from '../public-keys';
-import { insertNewDevice, ownedDeviceData } from '../new-devices';
+import { insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
 import { toDeviceView } from './core';
 
 const s = initServer();

@@ -3,15 +3,22 @@ import type { Prisma } from '../../generated/prisma/client';
 import type { EventNotificationType } from '../../common/device-commands';
 import { coreContract, type DeviceView } from '../contracts/core';
 import type { DeviceRequestHeaders } from '../contracts/common';
-import { authorizeDevices, requireEnabled, type DeviceFunction } from '../authorization';
-import type { AuthenticatedOrganisation } from '../api-keys';
+import { type DeviceFunction } from '../../core/authorization/device-functions';
+import { requireEnabled } from '../../core/organisations';
+import { asProtocol } from '../../core/protocols';
+import { authorizeDevices } from '../../core/authorization/device-gate';
+import type { AuthenticatedOrganisation } from '../../core/organisations';
 import { callerOf, type ApiDeps } from '../context';
-import { ApiError, isPrismaError } from '../errors';
+import { ApiError } from '../errors';
+import { isPrismaError } from '../../db/errors';
 import { decodeCursor, decodeTimedCursor, encodeCursor } from '../cursors';
-import { startDeviceOperation } from '../device-operations';
+import { startDeviceOperation } from '../../core/requests/device-operations';
+import type { RequestArgs } from '../../core/requests/start-request';
+import type { WorkflowName } from '../../core/requests/workflow-types';
+import { accepted, requestOptionsFrom } from '../device-requests';
 import { assertP256PublicKey } from '../public-keys';
-import { insertNewDevice, ownedDeviceData } from '../new-devices';
-import { deviceFilterWhere } from '../../db/device-filter';
+import { insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
+import { deviceFilterWhere } from '../../core/devices/device-filter';
 
 const s = initServer();
 
@@ -22,7 +29,7 @@ export function toDeviceView(device: DeviceRow): DeviceView {
   return {
     deviceIdentification: device.identification,
     alias: device.alias,
-    protocol: device.protocol,
+    protocol: asProtocol(device.protocol),
     networkAddress: device.networkAddress,
     port: device.port,
     deviceUid: device.oslpDeviceUid,
@@ -38,13 +45,14 @@ export function toDeviceView(device: DeviceRow): DeviceView {
 
 /** The device command operations of Core: one workflow per request, as publicLighting.setLight. */
 const deviceCommands = {
-  startDeviceTest: { fn: 'START_SELF_TEST', workflowType: 'startDeviceTestWorkflow' },
-  stopDeviceTest: { fn: 'STOP_SELF_TEST', workflowType: 'stopDeviceTestWorkflow' },
-  setReboot: { fn: 'SET_REBOOT', workflowType: 'setRebootWorkflow' },
-  setEventNotifications: { fn: 'SET_EVENT_NOTIFICATIONS', workflowType: 'setEventNotificationsWorkflow' },
+  startDeviceTest: { functions: ['START_SELF_TEST'], workflow: 'startDeviceTestWorkflow' },
+  stopDeviceTest: { functions: ['STOP_SELF_TEST'], workflow: 'stopDeviceTestWorkflow' },
+  setReboot: { functions: ['SET_REBOOT'], workflow: 'setRebootWorkflow' },
+  setEventNotifications: { functions: ['SET_EVENT_NOTIFICATIONS'], workflow: 'setEventNotificationsWorkflow' },
   // The same device command as publicLighting.getStatus, so the same workflow.
-  getStatus: { fn: 'GET_STATUS', workflowType: 'getStatusWorkflow' },
-} as const satisfies Record<string, { fn: DeviceFunction; workflowType: string }>;
+  getStatus: { functions: ['GET_STATUS'], workflow: 'getStatusWorkflow' },
+} as const satisfies Record<string, { functions: readonly [DeviceFunction]; workflow: WorkflowName }>;
+type CoreDeviceCommand = keyof typeof deviceCommands;
 
 export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
   /** Changes one device the caller may `fn` on (also while inactive or in maintenance: no device contact). */
@@ -67,16 +75,23 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     }
   };
 
-  const startDeviceCommand = async <TArgs extends object>(
-    operation: keyof typeof deviceCommands,
+  const startDeviceCommand = async <K extends CoreDeviceCommand>(
+    operation: K,
     caller: AuthenticatedOrganisation,
     deviceIdentifications: string[],
-    args: TArgs,
+    args: RequestArgs<(typeof deviceCommands)[K]['workflow']>,
     headers: DeviceRequestHeaders,
-  ) => {
-    const command = { domain: 'core', operation, ...deviceCommands[operation] };
-    return startDeviceOperation({ prisma, requests }, command, caller, deviceIdentifications, args, headers);
-  };
+  ) =>
+    accepted(
+      startDeviceOperation(
+        { prisma, requests },
+        { domain: 'core', operation, functions: deviceCommands[operation].functions, workflow: deviceCommands[operation].workflow },
+        caller,
+        deviceIdentifications,
+        args,
+        requestOptionsFrom(headers),
+      ),
+    );
 
   return s.router(coreContract, {
     addDevice: async ({ body, res }) => {

@@ -1,14 +1,16 @@
 import { initServer } from '@ts-rest/express';
-import type { Prisma, PrismaClient } from '../../db/client';
+import type { Prisma } from '../../db/client';
 import type { DeviceGroup } from '../../generated/prisma/client';
-import { escapeLike, groupDevicesWhere, type DeviceViewer } from '../../db/device-filter';
+import { escapeLike, groupDevicesWhere, viewerOf } from '../../core/devices/device-filter';
 import { deviceGroupsContract, type DeviceGroupView } from '../contracts/device-groups';
-import type { AuthenticatedOrganisation } from '../api-keys';
-import { requireEnabled } from '../authorization';
+import type { AuthenticatedOrganisation } from '../../core/organisations';
+import { requireEnabled } from '../../core/organisations';
 import { callerOf, type ApiDeps } from '../context';
 import { decodeCursor, encodeCursor } from '../cursors';
-import { ApiError, isPrismaError } from '../errors';
+import { ApiError } from '../errors';
+import { isPrismaError } from '../../db/errors';
 import { toDeviceView } from './core';
+import { countGroupDevices, findOwnGroup } from '../../core/devices/device-groups';
 
 const s = initServer();
 
@@ -24,30 +26,6 @@ function toGroupView(group: DeviceGroup): DeviceGroupView {
     createdAt: group.createdAt.toISOString(),
     updatedAt: group.updatedAt.toISOString(),
   };
-}
-
-export function viewerOf(caller: AuthenticatedOrganisation): DeviceViewer {
-  return { organisationId: caller.id, isAdmin: caller.platformFunctionGroup === 'ADMIN' };
-}
-
-function groupNotFound(groupIdentification: string): ApiError {
-  return new ApiError(404, 'GROUP_NOT_FOUND', `No device group ${groupIdentification}`);
-}
-
-/** The caller's own group; another organisation's group is reported as unknown. */
-export async function findOwnGroup(prisma: PrismaClient, caller: AuthenticatedOrganisation, groupIdentification: string): Promise<DeviceGroup> {
-  requireEnabled(caller);
-  const group = await prisma.deviceGroup.findUnique({
-    where: { organisationId_identification: { organisationId: caller.id, identification: groupIdentification } },
-  });
-  if (!group) throw groupNotFound(groupIdentification);
-  return group;
-}
-
-export async function countGroupDevices(prisma: PrismaClient, group: DeviceGroup, viewer: DeviceViewer): Promise<number> {
-  return group.kind === 'STATIC'
-    ? prisma.deviceGroupMember.count({ where: { groupId: group.id } })
-    : prisma.device.count({ where: groupDevicesWhere(group, viewer) });
 }
 
 export function deviceGroupsHandlers({ prisma, logger }: ApiDeps) {

@@ -1,23 +1,15 @@
 // Lighting schedules: the row in the database is the definition; its Temporal Schedules (one per entry)
-// follow it through activities/lighting-schedules.ts. Each call writes the row first and then brings
+// follow it through core/lighting-schedules/temporal-schedules.ts. Each call writes the row first and then brings
 // Temporal in line; every step is idempotent, so a call that failed on Temporal (503) can simply be repeated.
 import { createHash, randomUUID } from 'node:crypto';
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../db/client';
-import { createRequestRecord } from '../../db/request-records';
-import {
-  createLightingScheduleControl,
-  type LightingScheduleRow,
-} from '../../activities/lighting-schedules';
-import {
-  scheduledSetLightDomain,
-  scheduledSetLightOperation,
-  temporalScheduleId,
-  type LightingScheduleEntry,
-  type Place,
-} from '../../common/lighting-schedule';
-import type { AuthenticatedOrganisation } from '../api-keys';
-import { authorizeDevices, requireEnabled } from '../authorization';
+import { createRequestRecord } from '../../core/requests/records';
+import { createLightingScheduleControl, type LightingScheduleRow } from '../../core/lighting-schedules/temporal-schedules';
+import { scheduledSetLightDomain, scheduledSetLightOperation, temporalScheduleId, type LightingScheduleEntry, type Place } from '../../core/lighting-schedules/model';
+import type { AuthenticatedOrganisation } from '../../core/organisations';
+import { requireEnabled } from '../../core/organisations';
+import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
 import {
   lightingSchedulesContract,
@@ -25,9 +17,10 @@ import {
   type LightingScheduleView,
 } from '../contracts/lighting-schedules';
 import { decodeCursor, encodeCursor } from '../cursors';
-import { viewerOf } from './device-groups';
-import { groupDevicesWhere } from '../../db/device-filter';
-import { ApiError, isPrismaError } from '../errors';
+import { viewerOf } from '../../core/devices/device-filter';
+import { groupDevicesWhere } from '../../core/devices/device-filter';
+import { ApiError } from '../errors';
+import { isPrismaError } from '../../db/errors';
 
 const s = initServer();
 const listing = 'lighting-schedules';

@@ -1,13 +1,14 @@
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../db/client';
-import type { AuthenticatedOrganisation } from '../api-keys';
-import { authorizeDevices, requireEnabled } from '../authorization';
+import type { AuthenticatedOrganisation } from '../../core/organisations';
+import { requireEnabled } from '../../core/organisations';
+import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
 import { publicLightingDeviceContract, type LightingDeviceView } from '../contracts/public-lighting-device';
 import { decodeCursor, encodeCursor } from '../cursors';
-import { startDeviceOperation } from '../device-operations';
-import { startGroupOperation } from '../group-operations';
+import { startDeviceOperation, startGroupOperation } from '../../core/requests/device-operations';
+import { accepted, requestOptionsFrom } from '../device-requests';
 import { ApiError } from '../errors';
 
 const s = initServer();
@@ -60,51 +61,60 @@ export function publicLightingDeviceHandlers(deps: ApiDeps) {
   const { prisma } = deps;
   return s.router(publicLightingDeviceContract, {
     setSchedule: async ({ body, headers, res }) =>
-      startDeviceOperation(
-        deps,
-        { domain: 'publicLighting', operation: 'setSchedule', fn: 'SET_LIGHT_SCHEDULE', workflowType: 'setScheduleWorkflow' },
-        callerOf(res),
-        body.deviceIdentifications,
-        {
-          entries: body.schedules.map(({ triggerWindow, ...entry }) => ({ ...entry, ...(triggerWindow ? { window: triggerWindow } : {}) })),
-          astronomicalSunriseOffset: body.astronomicalSunriseOffset,
-          astronomicalSunsetOffset: body.astronomicalSunsetOffset,
-        },
-        headers,
+      accepted(
+        startDeviceOperation(
+          deps,
+          { domain: 'publicLighting', operation: 'setSchedule', functions: ['SET_LIGHT_SCHEDULE'], workflow: 'setScheduleWorkflow' },
+          callerOf(res),
+          body.deviceIdentifications,
+          {
+            entries: body.schedules.map(({ triggerWindow, ...entry }) => ({ ...entry, ...(triggerWindow ? { window: triggerWindow } : {}) })),
+            astronomicalSunriseOffset: body.astronomicalSunriseOffset,
+            astronomicalSunsetOffset: body.astronomicalSunsetOffset,
+          },
+          requestOptionsFrom(headers),
+        ),
       ),
 
     // Named devices: one workflow over them; a device group (any size): groupRequestWorkflow in batches.
     resumeSchedule: async ({ body, headers, res }) => {
       const caller = callerOf(res);
+      const options = requestOptionsFrom(headers);
       if (body.groupIdentification !== undefined) {
         const command = { kind: 'resumeSchedule', immediate: body.isImmediate, ...(body.index !== undefined ? { index: body.index } : {}) } as const;
-        return startGroupOperation(
-          deps,
-          { domain: 'publicLighting', operation: 'resumeSchedule', fn: 'RESUME_SCHEDULE' },
-          caller,
-          body.groupIdentification,
-          command,
-          headers,
+        return accepted(
+          startGroupOperation(
+            deps,
+            { domain: 'publicLighting', operation: 'resumeSchedule', fn: 'RESUME_SCHEDULE' },
+            caller,
+            body.groupIdentification,
+            command,
+            options,
+          ),
         );
       }
-      return startDeviceOperation(
-        deps,
-        { domain: 'publicLighting', operation: 'resumeSchedule', fn: 'RESUME_SCHEDULE', workflowType: 'resumeScheduleWorkflow' },
-        caller,
-        body.deviceIdentifications ?? [],
-        { isImmediate: body.isImmediate, index: body.index },
-        headers,
+      return accepted(
+        startDeviceOperation(
+          deps,
+          { domain: 'publicLighting', operation: 'resumeSchedule', functions: ['RESUME_SCHEDULE'], workflow: 'resumeScheduleWorkflow' },
+          caller,
+          body.deviceIdentifications ?? [],
+          { isImmediate: body.isImmediate, index: body.index },
+          options,
+        ),
       );
     },
 
     setTransition: async ({ body, headers, res }) =>
-      startDeviceOperation(
-        deps,
-        { domain: 'publicLighting', operation: 'setTransition', fn: 'SET_TRANSITION', workflowType: 'setTransitionWorkflow' },
-        callerOf(res),
-        body.deviceIdentifications,
-        { transitionType: body.transitionType, time: body.time },
-        headers,
+      accepted(
+        startDeviceOperation(
+          deps,
+          { domain: 'publicLighting', operation: 'setTransition', functions: ['SET_TRANSITION'], workflow: 'setTransitionWorkflow' },
+          callerOf(res),
+          body.deviceIdentifications,
+          { transitionType: body.transitionType, time: body.time },
+          requestOptionsFrom(headers),
+        ),
       ),
 
     // OSGP handles SetLightMeasurementDevice through its queues, but it only changes the platform's record:

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Prisma } from '../../db/client';
 import type { RequestRecord } from '../../generated/prisma/client';
 import { requestsContract, type RequestStateView } from '../contracts/requests';
-import { requireEnabled } from '../authorization';
+import { requireEnabled } from '../../core/organisations';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
 import { decodeTimedCursor, encodeCursor } from '../cursors';

@@ -2,13 +2,19 @@ import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../generated/prisma/client';
 import { smartMeteringContract, type BundleAction, type MeterView } from '../contracts/smart-metering';
 import type { DeviceRequestHeaders } from '../contracts/common';
-import { authorizeDevices, requireEnabled, type DeviceFunction } from '../authorization';
-import type { AuthenticatedOrganisation } from '../api-keys';
+import { type DeviceFunction } from '../../core/authorization/device-functions';
+import { requireEnabled } from '../../core/organisations';
+import { authorizeDevices } from '../../core/authorization/device-gate';
+import { startDeviceOperation } from '../../core/requests/device-operations';
+import type { RequestArgs } from '../../core/requests/start-request';
+import type { WorkflowName } from '../../core/requests/workflow-types';
+import { accepted, requestOptionsFrom } from '../device-requests';
+import type { AuthenticatedOrganisation } from '../../core/organisations';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
 import { toDeviceView } from './core';
-import { insertNewDevice, ownedDeviceData } from '../new-devices';
-import type { DlmsSecretPurpose } from '../../worker/dlms-keys';
+import { insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
+import type { DlmsSecretPurpose } from '../../core/keys/dlms-key-store';
 
 const s = initServer();
 
@@ -48,7 +54,7 @@ const actionFunctions: Record<BundleAction['action'], DeviceFunction> = {
 };
 
 /** The workflow of each operation (workflows/smart-metering/operations.ts). */
-const workflowTypes: Record<BundleAction['action'] | 'bundle' | 'replaceKeys', string> = {
+const workflows = {
   getActualMeterReads: 'getActualMeterReadsWorkflow',
   getPeriodicMeterReads: 'getPeriodicMeterReadsWorkflow',
   readAlarmRegister: 'readAlarmRegisterWorkflow',
@@ -60,45 +66,35 @@ const workflowTypes: Record<BundleAction['action'] | 'bundle' | 'replaceKeys', s
   getSpecificAttributeValue: 'getSpecificAttributeValueWorkflow',
   bundle: 'bundleWorkflow',
   replaceKeys: 'replaceKeysWorkflow',
-};
+} as const satisfies Record<BundleAction['action'] | 'bundle' | 'replaceKeys', WorkflowName>;
+type MeterOperation = keyof typeof workflows;
 
-export function smartMeteringHandlers({ prisma, requests, logger, dlmsKeys }: ApiDeps) {
-  /**
-   * The gate every meter operation passes (as startDeviceOperation, plus: every device is a smart meter),
-   * then the request and its workflow: 202 with the correlation uid.
-   */
-  const start = async <TArgs extends object>(
-    operation: BundleAction['action'] | 'bundle' | 'replaceKeys',
-    functions: DeviceFunction[],
+/** Smart metering operations reach smart meters only: any other device named is refused. */
+const metersOnly = { only: ['DLMS'], refusalCode: 'NOT_A_SMART_METER', kindOfDevice: 'smart meters (DLMS)' } as const;
+
+export function smartMeteringHandlers(deps: ApiDeps) {
+  const { prisma, logger, dlmsKeys } = deps;
+  /** The gate every meter operation passes (every device a smart meter), then the request: 202. */
+  const start = async <K extends MeterOperation>(
+    operation: K,
+    functions: readonly [DeviceFunction, ...DeviceFunction[]],
     caller: AuthenticatedOrganisation,
     deviceIdentifications: string[],
-    args: TArgs,
+    args: RequestArgs<(typeof workflows)[K]>,
     headers: DeviceRequestHeaders,
-  ) => {
-    let devices = await authorizeDevices(prisma, caller, deviceIdentifications, functions[0]);
-    for (const fn of new Set(functions.slice(1))) devices = await authorizeDevices(prisma, caller, deviceIdentifications, fn);
-    const notMeters = devices.filter((d) => d.protocol !== 'DLMS');
-    if (notMeters.length > 0) {
-      throw new ApiError(
-        400,
-        'NOT_A_SMART_METER',
-        `Not smart meters (DLMS): ${notMeters.map((d) => `${d.deviceIdentification} (${d.protocol})`).join(', ')}`,
-        'body.deviceIdentifications',
-      );
-    }
-    const accepted = await requests.start({
-      organisation: caller,
-      domain: 'smartMetering',
-      operation,
-      workflowType: workflowTypes[operation],
-      devices,
-      args,
-      headers,
-    });
-    return { status: 202 as const, body: accepted };
-  };
+  ) =>
+    accepted(
+      startDeviceOperation(
+        deps,
+        { domain: 'smartMetering', operation, functions, workflow: workflows[operation], protocols: metersOnly },
+        caller,
+        deviceIdentifications,
+        args,
+        requestOptionsFrom(headers),
+      ),
+    );
 
-  const one = (action: BundleAction['action']) => [actionFunctions[action]];
+  const one = (action: BundleAction['action']) => [actionFunctions[action]] as const;
 
   return s.router(smartMeteringContract, {
     addDevice: async ({ body, res }) => {

@@ -1,11 +1,8 @@
 // Adds a fleet's simulated devices to the platform through its API (core.addDevice), as an installer would:
-// the organisation of the API key becomes their owner. For benchmarks of tens of thousands of devices there
-// is also a bulk path straight into the database (seedRegisteredDevices), as if they had been added and had
-// registered.
-import { randomUUID } from 'node:crypto';
+// the organisation of the API key becomes their owner. (Benchmarks of tens of thousands of devices write them
+// straight into the database instead: bench/seed-devices.ts.)
 import { createPlatformClient, type PlatformClient } from '../../api/client';
 import { deviceUidToBase64 } from '../../adapters/oslp/envelope';
-import type { PrismaClient } from '../../db/client';
 import type { OslpSimulatorFleet } from './fleet';
 
 export type { PlatformClient } from '../../api/client';
@@ -65,44 +62,7 @@ export interface SimulatedDeviceEntry {
   port: number;
 }
 
-const SEED_CHUNK = 5_000;
-
-/**
- * Bench set-up, not an installer's path: writes the devices straight into the database as activated OSLP
- * devices that have registered (address, port, uid, key, sequence number 0), owned by `ownerId` (with its OWNER
- * authorization, as core.addDevice gives). Simulated devices accept any first sequence number, so no
- * registration exchange is needed. Returns how many devices were written.
- */
-export async function seedRegisteredDevices(prisma: PrismaClient, ownerId: string, devices: readonly SimulatedDeviceEntry[]): Promise<number> {
-  let written = 0;
-  for (let i = 0; i < devices.length; i += SEED_CHUNK) {
-    const chunk = devices.slice(i, i + SEED_CHUNK).map((device) => ({ ...device, id: randomUUID() }));
-    const now = new Date();
-    const created = await prisma.device.createMany({
-      data: chunk.map((device) => ({
-        id: device.id,
-        identification: device.identification,
-        protocol: 'OSLP' as const,
-        networkAddress: device.host,
-        port: device.port,
-        oslpDeviceUid: device.deviceUid,
-        publicKey: device.publicKeyPem,
-        ownerId,
-        activated: true,
-        lifecycleStatus: 'IN_USE' as const,
-        sequenceNumber: 0,
-        registeredAt: now,
-      })),
-    });
-    await prisma.deviceAuthorization.createMany({
-      data: chunk.map((device) => ({ deviceId: device.id, organisationId: ownerId, functionGroup: 'OWNER' as const })),
-    });
-    written += created.count;
-  }
-  return written;
-}
-
-/** A fleet's devices as entries for seedRegisteredDevices. */
+/** A fleet's devices as entries for bench/seed-devices.ts. */
 export function fleetEntries(fleet: Pick<OslpSimulatorFleet, 'devices' | 'host' | 'port'>): SimulatedDeviceEntry[] {
   return fleet.devices.map((device) => ({
     identification: device.identification,

@@ -492,10 +492,15 @@ describe('updateKey and revokeKey', () => {
 });
 
 describe('getProtocolInfos and updateDeviceProtocol', () => {
-  test('the platform speaks OSLP 0.6.1 on the adapter-oslp task queue', async () => {
+  test('the platform speaks the protocols of its registry: OSLP 0.6.1 on adapter-oslp, DLMS on adapter-dlms', async () => {
     const infos = await admin.admin.getProtocolInfos();
     expect(infos.status).toBe(200);
-    expect(infos.body).toMatchObject({ protocolInfos: [{ protocol: 'OSLP', protocolVersion: '0.6.1', taskQueue: 'adapter-oslp' }] });
+    expect(infos.body).toMatchObject({
+      protocolInfos: [
+        { protocol: 'OSLP', protocolVersion: '0.6.1', taskQueue: 'adapter-oslp' },
+        { protocol: 'DLMS', protocolVersion: '6', taskQueue: 'adapter-dlms' },
+      ],
+    });
     expect((await city.admin.getProtocolInfos()).status).toBe(403);
   });
 
@@ -508,9 +513,16 @@ describe('getProtocolInfos and updateDeviceProtocol', () => {
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ deviceIdentification: device, protocol: 'OSLP' });
 
+    const unknown = await fetch(`${platform.baseUrl}/v1/admin/devices/${device}/protocol`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${platform.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ protocol: 'MODBUS', protocolVersion: '1' }),
+    });
+    expect(unknown.status).toBe(400);
+    expect(fieldOf(await unknown.json())).toBe('body.protocol');
     const dlms = await admin.admin.updateDeviceProtocol({ params: { deviceIdentification: device }, body: { protocol: 'DLMS', protocolVersion: '1' } });
     expect(dlms.status).toBe(400);
-    expect(fieldOf(dlms.body)).toBe('body.protocol');
+    expect(fieldOf(dlms.body)).toBe('body.protocolVersion');
     const version = await admin.admin.updateDeviceProtocol({
       params: { deviceIdentification: device },
       body: { protocol: 'OSLP', protocolVersion: '9.9' },

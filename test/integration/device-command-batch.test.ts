@@ -8,13 +8,15 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { CancelledFailure } from '@temporalio/common';
 import { OslpClient } from '../../adapters/oslp/client';
 import { generateKeyPair, publicKeyOf } from '../../adapters/oslp/envelope';
-import { createOslpBatchActivities, type OslpBatchActivities } from '../../activities/oslp/device-command-batch';
+import { createOslpBatchActivities } from '../../activities/oslp/device-command-batch';
+import type { BatchAdapterActivities } from '../../core/adapter-contract';
 import { PublicKeyCache } from '../../activities/oslp/device-exchange';
 import type { DeviceBatchItemResult, DeviceBatchRequest, DeviceBatchResult } from '../../common/device-commands';
 import { createLogger } from '../../common/logger';
 import { openDatabase, type Database } from '../../db/client';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
-import { fleetEntries, seedRegisteredDevices } from '../../simulators/oslp/provision';
+import { fleetEntries } from '../../simulators/oslp/provision';
+import { seedRegisteredDevices } from '../../bench/seed-devices';
 import { requireTestServers } from '../support/platform';
 
 jest.setTimeout(60_000);
@@ -23,7 +25,7 @@ const run = Date.now().toString(36);
 const platformKey = generateKeyPair().privateKey;
 let db: Database;
 let fleet: OslpSimulatorFleet;
-let activities: OslpBatchActivities;
+let activities: BatchAdapterActivities;
 const heartbeatIntervalMs = 50;
 
 beforeAll(async () => {

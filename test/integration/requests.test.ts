@@ -9,7 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { publicKeyOf } from '../../adapters/oslp/envelope';
-import { purgeExpiredRequests } from '../../activities/retention';
+import { purgeExpiredRequests } from '../../core/requests/retention';
 import type { RequestSummary } from '../../api/contracts/requests';
 import { createLogger } from '../../common/logger';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';

@@ -12,17 +12,17 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Work
 import { createApp } from '../../api/server';
 import type { RateLimit } from '../../api/rate-limit';
 import { createApiServer } from '../../api/tls';
-import { createRequestService } from '../../api/request-service';
+import { createRequestService } from '../../core/requests/start-request';
 import { issueApiKey } from '../../api/api-keys';
 import { createLogger } from '../../common/logger';
 import { MetricsRegistry } from '../../common/metrics';
-import type { DeviceRequestOptions } from '../../workflows/common/device-request';
+import type { DeviceRequestOptions } from '../../core/requests/request-types';
 import { openDatabase, type Database } from '../../db/client';
 import { createCoreWorker, workflowsPath } from '../../worker/core-worker';
 import { startOslpAdapter } from '../../worker/oslp-adapter';
 import { loadOrCreatePlatformKey, type PlatformKey } from '../../worker/platform-key';
 import { startDlmsAdapter } from '../../worker/dlms-adapter';
-import { loadOrCreateDlmsKeyStore } from '../../worker/dlms-keys';
+import { loadOrCreateDlmsKeyStore } from '../../core/keys/dlms-key-store';
 import { platformClient, type PlatformClient } from '../../simulators/oslp/provision';
 
 export interface TestPlatformOptions {

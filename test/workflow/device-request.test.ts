@@ -12,9 +12,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTimeSkippingEnvironment } from '../support/time-skipping';
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
-import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord } from '../../core/requests/records';
 import type { NotificationActivities } from '../../activities/notifications';
-import type { DeviceRequestOptions, RequestProgress, RequestSummary } from '../../workflows/common/device-request';
+import type { RequestProgress, RequestSummary } from '../../workflows/common/device-request';
+import type { DeviceRequestOptions } from '../../core/requests/request-types';
 import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);

@@ -13,15 +13,10 @@ import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTimeSkippingEnvironment } from '../support/time-skipping';
-import type {
-  DeviceBatchItemResult,
-  DeviceBatchRequest,
-  DeviceBatchResult,
-  DeviceCommandOutcome,
-  DeviceCommandRequest,
-  Protocol,
-} from '../../common/device-commands';
-import type { DeviceResultRecord, FinalRequestState, RequestActivities } from '../../activities/requests';
+import type { DeviceBatchItemResult, DeviceBatchRequest, DeviceBatchResult, DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
+import type { Protocol } from '../../core/protocols';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord, FinalRequestState } from '../../core/requests/records';
 import type { GroupActivities, TargetPage, TargetPageInput } from '../../activities/groups';
 import type { NotificationActivities } from '../../activities/notifications';
 import type { RequestProgress, RequestSummary } from '../../workflows/common/device-request';

@@ -15,18 +15,9 @@ import { createTimeSkippingEnvironment } from '../support/time-skipping';
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
 import type { RequestActivities } from '../../activities/requests';
 import type { NotificationActivities } from '../../activities/notifications';
-import type {
-  DeviceLocation,
-  LightingRunActivities,
-  LightingRunContext,
-  LightingRunInput,
-  UnswitchedDevice,
-} from '../../activities/lighting-schedules';
-import {
-  astronomicalInstants,
-  astronomicalWindow,
-  type AstronomicalEntry,
-} from '../../common/lighting-schedule';
+import type { DeviceLocation, LightingRunActivities, LightingRunContext, UnswitchedDevice } from '../../activities/lighting-runs';
+import type { LightingRunInput } from '../../core/lighting-schedules/model';
+import { astronomicalInstants, astronomicalWindow, type AstronomicalEntry } from '../../core/lighting-schedules/model';
 import { localDateTimeAt, parseLocalDate } from '../../common/time-zones';
 import type { AstronomicalRunSummary } from '../../workflows/public-lighting/astronomical-lighting';
 import { workflowsPath } from '../../worker/core-worker';

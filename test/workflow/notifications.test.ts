@@ -12,9 +12,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTimeSkippingEnvironment } from '../support/time-skipping';
 import type { DeviceCommandOutcome } from '../../common/device-commands';
-import type { NotificationActivities, NotificationOutcome, RequestFinishedInput } from '../../activities/notifications';
+import type { NotificationActivities } from '../../activities/notifications';
+import type { NotificationOutcome, RequestFinishedInput } from '../../core/notifications';
 import type { RequestActivities } from '../../activities/requests';
-import type { DeviceRequestOptions, RequestSummary } from '../../workflows/common/device-request';
+import type { RequestSummary } from '../../workflows/common/device-request';
+import type { DeviceRequestOptions } from '../../core/requests/request-types';
 import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);

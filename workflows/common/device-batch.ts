@@ -18,14 +18,13 @@ import {
   proxyLocalActivities,
   sleep,
 } from '@temporalio/workflow';
-import {
-  adapterTaskQueue,
-  type DeviceBatchItemResult,
-  type DeviceCommand,
-  type Protocol,
-} from '../../common/device-commands';
-import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
-import { cancelledResult, type BatchAdapterActivities, type DeviceRequestOptions } from './device-request';
+import { type DeviceBatchItemResult, type DeviceCommand } from '../../common/device-commands';
+import { adapterTaskQueue, type Protocol } from '../../core/protocols';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord } from '../../core/requests/records';
+import { cancelledResult } from './device-request';
+import { type DeviceRequestOptions } from '../../core/requests/request-types';
+import { type BatchAdapterActivities } from '../../core/adapter-contract';
 
 export interface DeviceBatchInput {
   correlationUid: string;

@@ -14,43 +14,13 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  adapterTaskQueue,
-  coreTaskQueue,
-  permanentFailureTypes,
-  type DeviceBatchRequest,
-  type DeviceBatchResult,
-  type DeviceCommand,
-  type DeviceCommandOutcome,
-  type DeviceCommandRequest,
-  type DeviceFailureDetails,
-  type DeviceResponse,
-  type Protocol,
-  type RelayConfiguration,
-} from '../../common/device-commands';
-import type { DeviceResultRecord, FinalRequestState, RequestActivities } from '../../activities/requests';
+import { permanentFailureTypes, type DeviceCommand, type DeviceCommandRequest, type DeviceFailureDetails, type DeviceResponse } from '../../common/device-commands';
+import { adapterTaskQueue, coreTaskQueue, type Protocol } from '../../core/protocols';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord, FinalRequestState } from '../../core/requests/records';
+import type { AdapterActivities } from '../../core/adapter-contract';
+import type { DeviceRequestOptions, DeviceTarget } from '../../core/requests/request-types';
 import { defaultNotificationRetryPeriodMs, deliverWithRetries, notificationBookkeeping } from '../notifications/delivery';
-
-export interface DeviceTarget {
-  deviceIdentification: string;
-  protocol: Protocol;
-  /** The device's relays as the platform knows them, for operations whose meaning depends on them (tariff switching). */
-  relays?: RelayConfiguration[];
-}
-
-export interface DeviceRequestOptions {
-  /** Upper bound of one attempt, connect and answer included; a cut-off attempt is retried after it. */
-  attemptTimeoutMs: number;
-  maxAttempts: number;
-  /** Device commands in flight at once for this request. */
-  maxConcurrency: number;
-  /** How long the organisation's webhook is retried when the request has finished (default 24 h). */
-  notificationRetryPeriodMs?: number;
-  /** Accepted now, carried out from this time on (epoch ms). */
-  scheduleTimeMs?: number;
-  /** Devices not reached by this time end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED (epoch ms). */
-  maxScheduleTimeMs?: number;
-}
 
 export interface DeviceRequestInput {
   devices: DeviceTarget[];
@@ -70,21 +40,6 @@ export interface RequestSummary extends RequestProgress {
 }
 
 export const progressQuery = defineQuery<RequestProgress>('progress');
-
-/** The activity every protocol adapter registers on its own task queue. */
-export interface AdapterActivities {
-  executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome>;
-}
-
-/**
- * The batch activity every protocol adapter registers on its own task queue, for group requests: one attempt
- * per device per call, `concurrency` exchanges at a time, a result per device saying whether a retry could
- * help. It heartbeats (at least every few seconds; see batchHeartbeatTimeoutMs in device-batch.ts), and
- * when cancelled it starts no further exchange.
- */
-export interface BatchAdapterActivities {
-  executeDeviceCommandBatch(request: DeviceBatchRequest): Promise<DeviceBatchResult>;
-}
 
 const core = proxyActivities<RequestActivities>({
   taskQueue: coreTaskQueue,

@@ -19,18 +19,15 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import { coreTaskQueue, type DeviceCommand, type Protocol } from '../../common/device-commands';
-import type { DeviceFunction } from '../../api/authorization';
+import { type DeviceCommand } from '../../common/device-commands';
+import { coreTaskQueue, type Protocol } from '../../core/protocols';
+import type { DeviceFunction } from '../../core/authorization/device-functions';
 import type { GroupActivities, GroupTarget } from '../../activities/groups';
-import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord } from '../../core/requests/records';
 import { batchProgressSignal, deviceBatchWorkflow, type BatchCounts } from './device-batch';
-import {
-  notifyRequestFinished,
-  progressQuery,
-  type DeviceRequestOptions,
-  type RequestProgress,
-  type RequestSummary,
-} from './device-request';
+import { notifyRequestFinished, progressQuery, type RequestProgress, type RequestSummary } from './device-request';
+import { type DeviceRequestOptions } from '../../core/requests/request-types';
 
 export interface GroupRequestTuning {
   /** Devices per page and per child workflow (default 1,000). */

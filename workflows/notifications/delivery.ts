@@ -3,8 +3,9 @@
 // each attempt; when the period runs out the notification is marked FAILED. Never throws for a delivery
 // that did not succeed: a notification must not fail the request (or event) it announces.
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import { coreTaskQueue } from '../../common/device-commands';
-import type { NotificationActivities, NotificationOutcome } from '../../activities/notifications';
+import { coreTaskQueue } from '../../core/protocols';
+import type { NotificationActivities } from '../../activities/notifications';
+import type { NotificationOutcome } from '../../core/notifications';
 
 /** Used when a workflow started before the retry period became an option replays. */
 export const defaultNotificationRetryPeriodMs = 24 * 60 * 60 * 1000;

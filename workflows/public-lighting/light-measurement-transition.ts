@@ -1,10 +1,8 @@
 // A light measurement device reported dark or light: every light it governs gets setTransition (DAY_NIGHT on
 // dark, NIGHT_DAY on light), as an ordinary request of the LMD's owner with a result per light. Started by the
-// OSLP listener once per reported event (the workflow id is derived from the event).
-import type { TransitionType } from '../../common/device-commands';
+// platform once per reported event (core/devices/light-measurement.ts; the workflow id is derived from the event).
+import type { LightSensorVerdict, TransitionType } from '../../common/device-commands';
 import { runDeviceRequest, type DeviceRequestInput, type RequestSummary } from '../common/device-request';
-
-export type LightSensorVerdict = 'LIGHT_SENSOR_REPORTS_DARK' | 'LIGHT_SENSOR_REPORTS_LIGHT';
 
 export interface LightMeasurementTransitionInput extends DeviceRequestInput {
   lightMeasurementDeviceIdentification: string;

@@ -5,24 +5,20 @@
 // groupRequestWorkflow for a group. Children outlive the run (ABANDON), like requests started by the API.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
-import { coreTaskQueue, type LightValue } from '../../common/device-commands';
-import { scheduledLightingFunction, scheduledSetLightDomain, scheduledSetLightOperation } from '../../common/lighting-schedule';
+import { type LightValue } from '../../common/device-commands';
+import { coreTaskQueue } from '../../core/protocols';
+import { scheduledLightingFunction, scheduledSetLightDomain, scheduledSetLightOperation } from '../../core/lighting-schedules/model';
 import {
   devicesAttribute,
   devicesForSearchAttribute,
   operationAttribute,
   organisationAttribute,
 } from '../../common/search-attributes';
-import type {
-  DeviceLocation,
-  LightingRunActivities,
-  LightingRunContext,
-  LightingRunInput,
-  UnswitchedDevice,
-} from '../../activities/lighting-schedules';
-import type { DeviceFunction } from '../../api/authorization';
-import type { DeviceRequestOptions, DeviceTarget } from '../common/device-request';
-import type { SetLightInput } from './set-light';
+import type { DeviceLocation, LightingRunActivities, LightingRunContext, UnswitchedDevice } from '../../activities/lighting-runs';
+import type { LightingRunInput } from '../../core/lighting-schedules/model';
+import type { DeviceRequestOptions, DeviceTarget } from '../../core/requests/request-types';
+import { groupRequestWorkflow, type GroupRequestInput } from '../common/group-request';
+import { setLightWorkflow, type SetLightInput } from './set-light';
 
 export const lightingRuns = proxyActivities<LightingRunActivities>({
   taskQueue: coreTaskQueue,
@@ -34,17 +30,6 @@ export const lightingRuns = proxyActivities<LightingRunActivities>({
 export const maxDevicesPerScheduledRequest = 1000;
 /** Target devices read per activity. */
 export const targetPageSize = 1000;
-
-/** The right a lighting schedule needs on its devices; group runs check it per device when they run. */
-
-/** Input of helper A1's group request workflow (workflows/common/group-request.ts), started by name. */
-interface GroupRequestChildInput {
-  organisationId: string;
-  deviceFunction: DeviceFunction;
-  command: { kind: 'setLight'; lightValues: LightValue[] };
-  target: { groupId: string };
-  options: DeviceRequestOptions;
-}
 
 export interface ScheduledRunSummary {
   /** The requests this run made (switching requests, and one for devices it could not switch). */
@@ -103,7 +88,7 @@ export async function switchDevices(
     });
     const input: SetLightInput = { devices: chunk, lightValues, options };
     await startChildOnce(() =>
-      startChild('setLightWorkflow', {
+      startChild(setLightWorkflow, {
         workflowId: correlationUid,
         args: [input],
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -131,7 +116,7 @@ export async function switchGroup(
     runKey,
     deviceCount: context.deviceCount,
   });
-  const input: GroupRequestChildInput = {
+  const input: GroupRequestInput = {
     organisationId: context.organisationId,
     deviceFunction: scheduledLightingFunction,
     command: { kind: 'setLight', lightValues },
@@ -139,7 +124,7 @@ export async function switchGroup(
     options,
   };
   await startChildOnce(() =>
-    startChild('groupRequestWorkflow', {
+    startChild(groupRequestWorkflow, {
       workflowId: correlationUid,
       args: [input],
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -5,33 +5,18 @@
 // sent again; permanent failures (wrong keys, refused access) end at once. Results per meter (and per action)
 // go to the request record, the progress query answers, and the organisation is notified at the end.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import {
-  adapterTaskQueue,
-  coreTaskQueue,
-  permanentFailureTypes,
-  type DeviceCommandOutcome,
-  type DlmsCommandRequest,
-  type MeterActionResult,
-} from '../../common/device-commands';
-import type { DeviceResultRecord, RequestActivities } from '../../activities/requests';
-import {
-  notifyRequestFinished,
-  progressQuery,
-  type DeviceRequestInput,
-  type DeviceTarget,
-  type RequestProgress,
-  type RequestSummary,
-} from '../common/device-request';
+import { permanentFailureTypes, type MeterActionResult } from '../../common/device-commands';
+import { adapterTaskQueue, coreTaskQueue } from '../../core/protocols';
+import type { RequestActivities } from '../../activities/requests';
+import type { DeviceResultRecord } from '../../core/requests/records';
+import type { DlmsAdapterActivities } from '../../core/adapter-contract';
+import { notifyRequestFinished, progressQuery, type DeviceRequestInput, type RequestProgress, type RequestSummary } from '../common/device-request';
+import { type DeviceTarget } from '../../core/requests/request-types';
 import { CosemDecodeError } from './domain/cosem';
 import { planAction, type ActionPlan, type SmartMeteringAction } from './domain/actions';
 
 export interface MeterRequestInput extends DeviceRequestInput {
   actions: SmartMeteringAction[];
-}
-
-/** The DLMS adapter's activity (activities/dlms/device-command.ts), on the `adapter-dlms` task queue. */
-export interface DlmsAdapterActivities {
-  executeDeviceCommand(request: DlmsCommandRequest): Promise<DeviceCommandOutcome>;
 }
 
 const core = proxyActivities<RequestActivities>({

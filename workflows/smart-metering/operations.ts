@@ -3,7 +3,7 @@
 import type { RequestSummary } from '../common/device-request';
 import type { DeviceRequestInput } from '../common/device-request';
 import type { SmartMeteringAction } from './domain/actions';
-import type { EventLogCategory, PeriodType } from './domain/meter-model';
+import type { EventLogCategory, PeriodType } from '../../common/smart-metering';
 import { runMeterRequest } from './meter-request';
 
 export async function getActualMeterReadsWorkflow(input: DeviceRequestInput): Promise<RequestSummary> {

@@ -1,5 +1,6 @@
-import { priorityKeyFor, requestOptionsFor } from '../../../api/request-service';
+import { priorityKeyFor, requestOptionsFor } from '../../../core/requests/start-request';
 import { deviceRequestHeaders } from '../../../api/contracts/common';
+import { requestOptionsFrom } from '../../../api/device-requests';
 
 const base = { attemptTimeoutMs: 10_000, maxAttempts: 4, maxConcurrency: 100 };
 
@@ -8,15 +9,18 @@ test("OSGP's priorities 0-9 map onto Temporal's keys 1-5, higher priority first,
 });
 
 test('request headers adjust the options of one request only', () => {
-  expect(requestOptionsFor(base, {})).toEqual(base);
+  expect(requestOptionsFor(base, requestOptionsFrom({}))).toEqual(base);
   expect(
-    requestOptionsFor(base, {
-      'x-osgp-bypass-retry': 'true',
-      'x-osgp-schedule-time': '2026-12-24T17:00:00+01:00',
-      'x-osgp-max-schedule-time': '2026-12-24T18:00:00+01:00',
-    }),
+    requestOptionsFor(
+      base,
+      requestOptionsFrom({
+        'x-osgp-bypass-retry': 'true',
+        'x-osgp-schedule-time': '2026-12-24T17:00:00+01:00',
+        'x-osgp-max-schedule-time': '2026-12-24T18:00:00+01:00',
+      }),
+    ),
   ).toEqual({ ...base, maxAttempts: 1, scheduleTimeMs: Date.parse('2026-12-24T16:00:00Z'), maxScheduleTimeMs: Date.parse('2026-12-24T17:00:00Z') });
-  expect(requestOptionsFor(base, { 'x-osgp-bypass-retry': 'false' }).maxAttempts).toBe(4);
+  expect(requestOptionsFor(base, requestOptionsFrom({ 'x-osgp-bypass-retry': 'false' })).maxAttempts).toBe(4);
 });
 
 test.each([

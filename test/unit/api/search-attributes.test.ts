@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { devicesForSearchAttribute, maxSearchAttributeValueBytes } from '../../../common/search-attributes';
-import { createRequestService } from '../../../api/request-service';
+import { createRequestService } from '../../../core/requests/start-request';
 import { createLogger } from '../../../common/logger';
 import { openDatabase, type Database } from '../../../db/client';
 import { migrateToLatest } from '../../../db/migrate';
@@ -94,7 +94,7 @@ describe('starting a request for 1,000 devices with long identifications', () =>
       organisation: { id: organisation.id, identification: organisation.identification, platformFunctionGroup: 'USER', enabled: true },
       domain: 'PUBLIC_LIGHTING',
       operation: 'setLight',
-      workflowType: 'setLightWorkflow',
+      workflow: 'setLightWorkflow',
       devices,
       args: { lightValues: [{ index: 0, on: true }] },
     });

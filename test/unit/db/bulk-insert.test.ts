@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openDatabase, type Database } from '../../../db/client';
 import { migrateToLatest } from '../../../db/migrate';
 import { insertColumnArrays } from '../../../db/bulk-insert';
-import { insertDeviceResults } from '../../../activities/requests';
+import { insertDeviceResults } from '../../../core/requests/records';
 import { insertMessageLogRows } from '../../../activities/oslp/device-exchange';
 
 jest.setTimeout(60_000);

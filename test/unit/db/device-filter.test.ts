@@ -1,5 +1,5 @@
 // The one where-builder behind core.findDevices and FILTER device groups.
-import { deviceFilterWhere, escapeLike, groupDevicesWhere } from '../../../db/device-filter';
+import { deviceFilterWhere, escapeLike, groupDevicesWhere } from '../../../core/devices/device-filter';
 
 const viewer = { organisationId: 'org-1', isAdmin: false };
 

@@ -1,17 +1,11 @@
 /**
  * Local time <-> UTC across daylight-saving changes (common/time-zones.ts, Intl only), the astronomical run
- * window and instants (common/lighting-schedule.ts), and how entries become Temporal Schedule specs
- * (activities/lighting-schedules.ts).
+ * window and instants (core/lighting-schedules/model.ts), and how entries become Temporal Schedule specs
+ * (core/lighting-schedules/temporal-schedules.ts).
  */
-import { scheduleOptionsFor, scheduleSpecFor, skipSpecsFor } from '../../../activities/lighting-schedules';
+import { scheduleOptionsFor, scheduleSpecFor, skipSpecsFor } from '../../../core/lighting-schedules/temporal-schedules';
 import { sunEventAt } from '../../../common/astronomy';
-import {
-  astronomicalInstants,
-  astronomicalWindow,
-  nextAstronomicalInstants,
-  temporalScheduleId,
-  type AstronomicalEntry,
-} from '../../../common/lighting-schedule';
+import { astronomicalInstants, astronomicalWindow, nextAstronomicalInstants, temporalScheduleId, type AstronomicalEntry } from '../../../core/lighting-schedules/model';
 import {
   addDays,
   dayOfWeekOf,

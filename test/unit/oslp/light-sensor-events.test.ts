@@ -1,7 +1,7 @@
 // A light measurement device speaks OSLP 0.6.1, which has no light sensor event: it reports DIAG_EVENTS_GENERAL
 // with OSGP's event type as description. Only from a device known as an LMD does that become a light sensor
 // report; the platform turns dark into DAY_NIGHT and light into NIGHT_DAY.
-import { platformEventType } from '../../../activities/oslp/device-initiated';
+import { platformEventType } from '../../../adapters/oslp/inbound';
 import { transitionFor } from '../../../workflows/public-lighting/light-measurement-transition';
 
 test('an LMD general event with a light sensor description is a light sensor report', () => {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DlmsKeyStoreError, createDlmsKeyStore, loadOrCreateDlmsKeyStore } from '../../../worker/dlms-keys';
+import { DlmsKeyStoreError, createDlmsKeyStore, loadOrCreateDlmsKeyStore } from '../../../core/keys/dlms-key-store';
 import { fromDlmsData, toDlmsData, utcDateTime } from '../../../activities/dlms/translate';
 import { KeyTransferRefusedError, classifyDlmsFailure } from '../../../activities/dlms/device-command';
 import { DlmsError, type DlmsData } from '../../../adapters/dlms';

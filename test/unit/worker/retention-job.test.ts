@@ -2,10 +2,10 @@
 // and survived, nothing after stop. The purge itself is tested against PostgreSQL (integration/requests).
 import type { Logger, LogFields } from '../../../common/logger';
 import type { PrismaClient } from '../../../db/client';
-import { purgeExpiredRequests } from '../../../activities/retention';
+import { purgeExpiredRequests } from '../../../core/requests/retention';
 import { startRetentionJob } from '../../../worker/retention';
 
-jest.mock('../../../activities/retention', () => ({ purgeExpiredRequests: jest.fn() }));
+jest.mock('../../../core/requests/retention', () => ({ purgeExpiredRequests: jest.fn() }));
 const purge = jest.mocked(purgeExpiredRequests);
 
 const prisma = {} as PrismaClient;

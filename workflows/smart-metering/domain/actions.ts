@@ -20,23 +20,8 @@ import {
   type Quantity,
   type ScalerUnit,
 } from './cosem';
-import {
-  ALARM_REGISTER,
-  CLOCK,
-  SECURITY_SETUP,
-  GAS_REGISTER,
-  alarmTypesOf,
-  capturedRegisterNames,
-  energyRegisters,
-  eventLogs,
-  eventTypeName,
-  firmwareIdentifiers,
-  isAmrProfileStatus,
-  isEventCodeObject,
-  periodicProfiles,
-  type EventLogCategory,
-  type PeriodType,
-} from './meter-model';
+import { ALARM_REGISTER, CLOCK, SECURITY_SETUP, GAS_REGISTER, alarmTypesOf, capturedRegisterNames, energyRegisters, eventLogs, eventTypeName, firmwareIdentifiers, isAmrProfileStatus, isEventCodeObject, periodicProfiles } from './meter-model';
+import { type EventLogCategory, type PeriodType } from '../../../common/smart-metering';
 
 export const smartMeteringActionNames = [
   'getActualMeterReads',

@@ -2,6 +2,7 @@
 // hold the clock, the energy registers, the profiles, the event logs, the alarm register and the firmware
 // identifiers, and the event and alarm code tables (as OSGP's smart metering domain names them).
 import type { CosemAttributeRef } from '../../../common/device-commands';
+import type { EventLogCategory, PeriodType } from '../../../common/smart-metering';
 
 export const CLOCK = { classId: 8, obis: '0.0.1.0.0.255' } as const;
 export const ALARM_REGISTER = { classId: 1, obis: '0.0.97.98.0.255' } as const;
@@ -28,18 +29,12 @@ export const capturedRegisterNames: Record<string, string> = Object.fromEntries(
   [GAS_REGISTER.obis, GAS_REGISTER.name],
 ]);
 
-export const periodTypes = ['INTERVAL', 'DAILY', 'MONTHLY'] as const;
-export type PeriodType = (typeof periodTypes)[number];
-
 /** Profile generics (class 7) of the periodic reads: 15-minute interval, daily and monthly billing values. */
 export const periodicProfiles: Record<PeriodType, { classId: 7; obis: string }> = {
   INTERVAL: { classId: 7, obis: '1.0.99.1.0.255' },
   DAILY: { classId: 7, obis: '1.0.99.2.0.255' },
   MONTHLY: { classId: 7, obis: '0.0.98.1.0.255' },
 };
-
-export const eventLogCategories = ['STANDARD', 'FRAUD_DETECTION', 'COMMUNICATION', 'POWER_QUALITY'] as const;
-export type EventLogCategory = (typeof eventLogCategories)[number];
 
 /** Event logs (profile generics: clock + event code). */
 export const eventLogs: Record<EventLogCategory, { classId: 7; obis: string }> = {

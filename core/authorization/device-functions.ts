@@ -1,9 +1,7 @@
-// OSGP's authorization model in one place: which device function group allows which device function, and
-// the check every device operation passes before anything is started.
-import type { PrismaClient } from '../db/client';
-import type { Protocol } from '../common/device-commands';
-import type { AuthenticatedOrganisation } from './api-keys';
-import { ApiError } from './errors';
+// OSGP's authorization policy in one place: which device function group allows which device function, and
+// why an organisation may not perform a function on a device. Pure (no I/O): the gate that reads the
+// database is ./device-gate.ts, and workflows may use the types.
+import type { AuthenticatedOrganisation } from '../organisations';
 
 export type DeviceFunctionGroup =
   | 'OWNER'
@@ -91,60 +89,6 @@ export const deviceFunctionsByGroup: Record<Exclude<DeviceFunctionGroup, 'OWNER'
 
 export function groupAllows(group: DeviceFunctionGroup, fn: DeviceFunction): boolean {
   return group === 'OWNER' || deviceFunctionsByGroup[group].includes(fn);
-}
-
-export interface AuthorizedDevice {
-  deviceIdentification: string;
-  protocol: Protocol;
-}
-
-export function requireEnabled(organisation: AuthenticatedOrganisation): void {
-  if (!organisation.enabled) {
-    throw new ApiError(403, 'ORGANISATION_DISABLED', `Organisation ${organisation.identification} is disabled`);
-  }
-}
-
-export function requireAdmin(organisation: AuthenticatedOrganisation): void {
-  requireEnabled(organisation);
-  if (organisation.platformFunctionGroup !== 'ADMIN') {
-    throw new ApiError(403, 'UNAUTHORIZED', `Organisation ${organisation.identification} is not an ADMIN organisation`);
-  }
-}
-
-/**
- * Checks that the organisation may perform `fn` on every device: enabled organisation, known devices, a
- * function group allowing the function and, for operations that reach the device (`operational`), devices
- * that are activated and not in maintenance. ADMIN organisations may act on every device. Refusals name
- * the device.
- */
-export async function authorizeDevices(
-  prisma: PrismaClient,
-  organisation: AuthenticatedOrganisation,
-  identifications: string[],
-  fn: DeviceFunction,
-  { operational = true }: { operational?: boolean } = {},
-): Promise<AuthorizedDevice[]> {
-  requireEnabled(organisation);
-  const devices = await prisma.device.findMany({
-    where: { identification: { in: identifications } },
-    select: {
-      identification: true,
-      protocol: true,
-      activated: true,
-      inMaintenance: true,
-      authorizations: { where: { organisationId: organisation.id }, select: { functionGroup: true } },
-    },
-  });
-  const byIdentification = new Map(devices.map((device) => [device.identification, device]));
-  return identifications.map((identification) => {
-    const device = byIdentification.get(identification);
-    if (!device) throw new ApiError(404, 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`);
-    const refusal = deviceRefusal(organisation, { ...device, functionGroups: device.authorizations.map((a) => a.functionGroup) }, fn, {
-      operational,
-    });
-    if (refusal) throw new ApiError(403, refusal.code, refusal.message);
-    return { deviceIdentification: identification, protocol: device.protocol };
-  });
 }
 
 export interface DeviceRefusal {

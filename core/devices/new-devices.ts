@@ -1,9 +1,11 @@
 // Adding a device, the same for every kind (street lights, light measurement devices, smart meters): the
 // caller becomes its owner (an OWNER authorisation), and an identification or device uid already taken is
 // a 409, never a stack trace.
-import type { Prisma } from '../db/client';
-import type { AuthenticatedOrganisation } from './api-keys';
-import { ApiError, isPrismaError } from './errors';
+import type { Prisma } from '../../db/client';
+import { isPrismaError } from '../../db/errors';
+import { DomainError } from '../errors';
+import type { AuthenticatedOrganisation } from '../organisations';
+import type { Protocol } from '../protocols';
 
 /** What every kind of device is added with (the contracts' common body fields). */
 export interface NewDeviceFields {
@@ -19,7 +21,7 @@ export interface NewDeviceFields {
 /** The common part of a new device's row, owned by the caller; each kind adds its own fields to it. */
 export function ownedDeviceData(
   caller: Pick<AuthenticatedOrganisation, 'id'>,
-  protocol: 'OSLP' | 'DLMS',
+  protocol: Protocol,
   fields: NewDeviceFields,
 ): Prisma.DeviceCreateInput {
   return {
@@ -42,7 +44,7 @@ export async function insertNewDevice<T>(insert: () => Promise<T>): Promise<T> {
     return await insert();
   } catch (error) {
     if (isPrismaError(error, 'P2002')) {
-      throw new ApiError(409, 'DEVICE_EXISTS', 'A device with this deviceIdentification or deviceUid already exists');
+      throw new DomainError('CONFLICT', 'DEVICE_EXISTS', 'A device with this deviceIdentification or deviceUid already exists');
     }
     throw error;
   }

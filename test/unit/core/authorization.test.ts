@@ -6,15 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Database } from '../../../db/client';
 import { migrateToLatest } from '../../../db/migrate';
-import {
-  authorizeDevices,
-  deviceFunctions,
-  deviceFunctionsByGroup,
-  groupAllows,
-  type DeviceFunctionGroup,
-} from '../../../api/authorization';
-import type { AuthenticatedOrganisation } from '../../../api/api-keys';
-import { ApiError } from '../../../api/errors';
+import { deviceFunctions, deviceFunctionsByGroup, groupAllows, type DeviceFunctionGroup } from '../../../core/authorization/device-functions';
+import { authorizeDevices } from '../../../core/authorization/device-gate';
+import type { AuthenticatedOrganisation } from '../../../core/organisations';
+import { DomainError } from '../../../core/errors';
 
 jest.setTimeout(60_000);
 
@@ -51,9 +46,9 @@ test('every group allows exactly its functions on a device, through the database
       expect(groupAllows(group, fn)).toBe(expected);
       const outcome = await authorizeDevices(db.prisma, organisation, ['LAMP-1'], fn).then(
         () => 'allowed',
-        (error: ApiError) => {
-          expect(error).toBeInstanceOf(ApiError);
-          expect(error.status).toBe(403);
+        (error: DomainError) => {
+          expect(error).toBeInstanceOf(DomainError);
+          expect(error.kind).toBe('FORBIDDEN');
           expect(error.message).toContain('LAMP-1');
           expect(error.message).toContain(fn);
           return 'refused';
@@ -85,7 +80,7 @@ test('a disabled organisation, an inactive device and a device in maintenance ar
   const owner = await db.prisma.organisation.create({ data: { identification: 'owner-2', name: 'owner' } });
   await db.prisma.deviceAuthorization.create({ data: { deviceId: device.id, organisationId: owner.id, functionGroup: 'OWNER' } });
   const caller: AuthenticatedOrganisation = { id: owner.id, identification: 'owner-2', platformFunctionGroup: 'USER', enabled: true };
-  const codeOf = (promise: Promise<unknown>) => promise.then(() => 'allowed', (error: ApiError) => error.code);
+  const codeOf = (promise: Promise<unknown>) => promise.then(() => 'allowed', (error: DomainError) => error.code);
 
   expect(await codeOf(authorizeDevices(db.prisma, { ...caller, enabled: false }, ['LAMP-2'], 'SET_LIGHT'))).toBe('ORGANISATION_DISABLED');
   await db.prisma.device.update({ where: { id: device.id }, data: { inMaintenance: true } });

@@ -1,14 +1,8 @@
-// Platform-side lighting schedules on Temporal Schedules.
-//
-// Two halves:
-// - `createLightingScheduleControl(temporal)`: what the API calls (directly, with its Temporal client) to
-//   keep Temporal in line with a schedule's row: one Temporal Schedule per entry, created or updated in
-//   place, paused and unpaused with it, deleted with it; running an entry now; next action times.
-//   Every step is idempotent, so repeating an API call after a failure converges.
-// - `createLightingRunActivities(prisma)`: the core activities the run workflows
-//   (workflows/public-lighting/scheduled-lighting.ts) use: read the schedule and its devices' locations in
-//   pages, and create the request record of each run with a correlation uid derived from the run, so a
-//   repeated run never switches twice.
+// Platform-side lighting schedules on Temporal Schedules: what the API calls (with its Temporal client) to
+// keep Temporal in line with a schedule's row: one Temporal Schedule per entry, created or updated in place,
+// paused and unpaused with it, deleted with it; running an entry now; next action times. Every step is
+// idempotent, so repeating an API call after a failure converges. The runs' own activities (reading the
+// schedule and its devices, recording each run's request) are activities/lighting-runs.ts.
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -18,18 +12,7 @@ import {
   type ScheduleOptions,
   type ScheduleSpec,
 } from '@temporalio/client';
-import { coreTaskQueue, type LightValue, type Protocol } from '../common/device-commands';
-import {
-  astronomicalRunHour,
-  nextAstronomicalInstants,
-  scheduledLightingFunction,
-  scheduledSetLightDomain,
-  scheduledSetLightOperation,
-  temporalScheduleId,
-  type LightingScheduleEntry,
-  type Place,
-} from '../common/lighting-schedule';
-import { operationAttribute, organisationAttribute } from '../common/search-attributes';
+import { operationAttribute, organisationAttribute } from '../../common/search-attributes';
 import {
   addDays,
   dayOfWeekOf,
@@ -39,13 +22,21 @@ import {
   parseTimeOfDay,
   wallTimeGaps,
   zonedToUtc,
-} from '../common/time-zones';
-import type { PrismaClient } from '../db/client';
-import { deviceRefusal, type DeviceFunctionGroup } from '../api/authorization';
-import { groupDevicesWhere } from '../db/device-filter';
-import { createRequestRecord } from '../db/request-records';
-import { correlationUidFor } from '../api/request-service';
-import type { DeviceRequestOptions } from '../workflows/common/device-request';
+} from '../../common/time-zones';
+import { coreTaskQueue } from '../protocols';
+import type { DeviceRequestOptions } from '../requests/request-types';
+import { correlationUidFor } from '../requests/start-request';
+import { workflowName, type WorkflowFunction } from '../requests/workflow-types';
+import {
+  astronomicalRunHour,
+  nextAstronomicalInstants,
+  scheduledSetLightDomain,
+  scheduledSetLightOperation,
+  temporalScheduleId,
+  type LightingRunInput,
+  type LightingScheduleEntry,
+  type Place,
+} from './model';
 
 /** A schedule as its row holds it (the fields Temporal's side depends on). */
 export interface LightingScheduleRow {
@@ -61,19 +52,8 @@ export interface LightingScheduleRow {
   temporalScheduleCount: number;
 }
 
-/** What each entry's Temporal Schedule starts. */
-export interface LightingRunInput {
-  lightingScheduleId: string;
-  entryIndex: number;
-  options: DeviceRequestOptions;
-  /** Run now, whatever the entry's time: set for runs started by triggerLightingSchedule. */
-  manual?: boolean;
-  /** Astronomical runs: the local date (yyyy-mm-dd) whose noon-to-noon window to cover; default the scheduled date. */
-  runDate?: string;
-}
-
-export const calendarRunWorkflowType = 'scheduledLightingWorkflow';
-export const astronomicalRunWorkflowType = 'astronomicalLightingWorkflow';
+export const calendarRunWorkflowType = workflowName('scheduledLightingWorkflow');
+export const astronomicalRunWorkflowType = workflowName('astronomicalLightingWorkflow');
 
 // ---------------------------------------------------------------------------------------------------------
 // Entries as Temporal Schedule specs
@@ -268,7 +248,7 @@ export function createLightingScheduleControl(temporal: Client, options: DeviceR
       const workflowId = `${temporalScheduleId(organisationIdentification, row.identification, entryIndex)}-now-${runKey}`;
       const input: LightingRunInput = { lightingScheduleId: row.id, entryIndex, options, manual: true };
       try {
-        await temporal.workflow.start(calendarRunWorkflowType, {
+        await temporal.workflow.start<WorkflowFunction<typeof calendarRunWorkflowType>>(calendarRunWorkflowType, {
           taskQueue: coreTaskQueue,
           workflowId,
           args: [input],
@@ -318,208 +298,3 @@ export type LightingScheduleControl = ReturnType<typeof createLightingScheduleCo
 export function runCorrelationUid(organisationIdentification: string, runKey: string): string {
   return correlationUidFor(organisationIdentification, scheduledSetLightOperation, runKey);
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// The run workflows' activities
-
-export interface DeviceLocation {
-  deviceIdentification: string;
-  protocol: Protocol;
-  latitude: number | null;
-  longitude: number | null;
-}
-
-export interface LightingRunContext {
-  organisationId: string;
-  organisationIdentification: string;
-  scheduleIdentification: string;
-  timeZone: string;
-  entry: LightingScheduleEntry;
-  exceptionDates: string[];
-  defaultPlace?: Place;
-  /** A group target (its members are resolved when the run starts); otherwise a device list. */
-  groupId?: string;
-  deviceCount: number;
-}
-
-export interface UnswitchedDevice {
-  deviceIdentification: string;
-  errorCode: string;
-  message: string;
-}
-
-export interface LightingRunActivities {
-  /** The schedule as it is now, or null when it (or the entry) no longer exists. */
-  loadLightingRun(input: { lightingScheduleId: string; entryIndex: number }): Promise<LightingRunContext | null>;
-  /** A page of the target devices (by identification), with their locations. */
-  findLightingTargets(input: { lightingScheduleId: string; after?: string; limit: number }): Promise<{
-    devices: DeviceLocation[];
-    /**
-     * Devices of this page the run must not switch: no longer existing (device lists), or no longer
-     * authorised for the schedule's organisation (SET_LIGHT_SCHEDULE), deactivated or in maintenance.
-     */
-    unswitched: UnswitchedDevice[];
-    next?: string;
-  }>;
-  /** Creates the request record of one run's switching (idempotent); returns its correlation uid. */
-  recordScheduledRequest(input: { organisationId: string; organisationIdentification: string; runKey: string; deviceCount: number }): Promise<string>;
-  /**
-   * A finished NOT_OK request for devices a run could not switch (no location for an astronomical entry, no
-   * longer existing), one result per device naming why. Idempotent; returns its correlation uid.
-   */
-  recordUnswitchedDevices(input: {
-    organisationId: string;
-    organisationIdentification: string;
-    runKey: string;
-    devices: UnswitchedDevice[];
-  }): Promise<string>;
-}
-
-export function createLightingRunActivities(prisma: PrismaClient): LightingRunActivities {
-  /** Whose devices a FILTER group's filter may match: the schedule's organisation's. */
-  const viewerOf = (row: { organisationId: string; organisation: { platformFunctionGroup: string } }) => ({
-    organisationId: row.organisationId,
-    isAdmin: row.organisation.platformFunctionGroup === 'ADMIN',
-  });
-
-  const loadRow = (id: string) =>
-    prisma.lightingSchedule.findUnique({
-      where: { id },
-      include: { organisation: { select: { identification: true, platformFunctionGroup: true } }, group: true },
-    });
-
-  return {
-    async loadLightingRun({ lightingScheduleId, entryIndex }) {
-      const row = await loadRow(lightingScheduleId);
-      const entries = row?.entries as unknown as LightingScheduleEntry[] | undefined;
-      if (!row || !entries || !entries[entryIndex]) return null;
-      const defaultPlace =
-        row.defaultLatitude !== null && row.defaultLongitude !== null ? { latitude: row.defaultLatitude, longitude: row.defaultLongitude } : undefined;
-      return {
-        organisationId: row.organisationId,
-        organisationIdentification: row.organisation.identification,
-        scheduleIdentification: row.identification,
-        timeZone: row.timeZone,
-        entry: entries[entryIndex],
-        exceptionDates: row.exceptionDates,
-        ...(defaultPlace ? { defaultPlace } : {}),
-        ...(row.groupId ? { groupId: row.groupId } : {}),
-        deviceCount: row.group
-          ? await prisma.device.count({ where: groupDevicesWhere(row.group, viewerOf(row)) })
-          : row.deviceIdentifications.length,
-      };
-    },
-
-    async findLightingTargets({ lightingScheduleId, after, limit }) {
-      const row = await loadRow(lightingScheduleId);
-      if (!row) return { devices: [], unswitched: [] };
-      const select = {
-        identification: true,
-        protocol: true,
-        latitude: true,
-        longitude: true,
-        activated: true,
-        inMaintenance: true,
-        authorizations: { where: { organisationId: row.organisationId }, select: { functionGroup: true } },
-      } as const;
-      // Rights are checked again at every run: a right revoked after the schedule was made stops the switching.
-      const organisation = { identification: row.organisation.identification, platformFunctionGroup: row.organisation.platformFunctionGroup };
-      const authorize = (
-        rows: Array<{
-          identification: string;
-          protocol: Protocol;
-          latitude: number | null;
-          longitude: number | null;
-          activated: boolean;
-          inMaintenance: boolean;
-          authorizations: Array<{ functionGroup: DeviceFunctionGroup }>;
-        }>,
-      ): { devices: DeviceLocation[]; unswitched: UnswitchedDevice[] } => {
-        const devices: DeviceLocation[] = [];
-        const unswitched: UnswitchedDevice[] = [];
-        for (const d of rows) {
-          const refusal = deviceRefusal(organisation, { ...d, functionGroups: d.authorizations.map((a) => a.functionGroup) }, scheduledLightingFunction);
-          if (refusal) unswitched.push({ deviceIdentification: d.identification, errorCode: refusal.code, message: refusal.message });
-          else devices.push({ deviceIdentification: d.identification, protocol: d.protocol, latitude: d.latitude, longitude: d.longitude });
-        }
-        return { devices, unswitched };
-      };
-      if (!row.group) {
-        // A device list: pages of the list itself, so devices removed since show up as missing.
-        const remaining = [...row.deviceIdentifications].sort().filter((id) => after === undefined || id > after);
-        const page = remaining.slice(0, limit);
-        const devices = await prisma.device.findMany({ where: { identification: { in: page } }, select, orderBy: { identification: 'asc' } });
-        const known = new Set(devices.map((d) => d.identification));
-        const checked = authorize(devices);
-        return {
-          devices: checked.devices,
-          unswitched: [
-            ...page
-              .filter((id) => !known.has(id))
-              .map((id) => ({ deviceIdentification: id, errorCode: 'DEVICE_NOT_FOUND', message: `Device ${id} no longer exists` })),
-            ...checked.unswitched,
-          ],
-          ...(remaining.length > page.length ? { next: page[page.length - 1] } : {}),
-        };
-      }
-      const where = groupDevicesWhere(row.group, viewerOf(row));
-      const devices = await prisma.device.findMany({
-        where: { AND: [where, ...(after !== undefined ? [{ identification: { gt: after } }] : [])] },
-        select,
-        orderBy: { identification: 'asc' },
-        take: limit,
-      });
-      return {
-        ...authorize(devices),
-        ...(devices.length === limit ? { next: devices[devices.length - 1].identification } : {}),
-      };
-    },
-
-    async recordScheduledRequest({ organisationId, organisationIdentification, runKey, deviceCount }) {
-      const correlationUid = runCorrelationUid(organisationIdentification, runKey);
-      await createRequestRecord(prisma, {
-        correlationUid,
-        organisationId,
-        domain: scheduledSetLightDomain,
-        operation: scheduledSetLightOperation,
-        deviceCount,
-        requestHash: null,
-      });
-      return correlationUid;
-    },
-
-    async recordUnswitchedDevices({ organisationId, organisationIdentification, runKey, devices }) {
-      const correlationUid = runCorrelationUid(organisationIdentification, runKey);
-      await prisma.$transaction([
-        prisma.requestRecord.createMany({
-          data: [
-            {
-              correlationUid,
-              organisationId,
-              domain: scheduledSetLightDomain,
-              operation: scheduledSetLightOperation,
-              deviceCount: devices.length,
-              state: 'NOT_OK',
-              finishedAt: new Date(),
-            },
-          ],
-          skipDuplicates: true,
-        }),
-        prisma.deviceResult.createMany({
-          data: devices.map((d) => ({
-            correlationUid,
-            deviceIdentification: d.deviceIdentification,
-            result: 'NOT_OK' as const,
-            attempts: 0,
-            errorCode: d.errorCode,
-            message: d.message,
-          })),
-          skipDuplicates: true,
-        }),
-      ]);
-      return correlationUid;
-    },
-  };
-}
-
-export type { LightValue };

@@ -2,7 +2,7 @@
 // number of days after the request finished (REQUEST_RETENTION_DAYS), then deleted. Unfinished requests are
 // never deleted, and neither is a request whose notification is still being delivered. Reading a request
 // (requests.getRequest) never consumes it: only this purge removes records.
-import type { PrismaClient } from '../db/client';
+import type { PrismaClient } from '../../db/client';
 
 export interface PurgeOptions {
   /** Most request records deleted in one transaction. Default 1,000. */

@@ -1,9 +1,10 @@
 // What a platform-side lighting schedule is, and the pure computations on it that the API, the activities
 // and the workflows share: Temporal Schedule ids, the daily window an astronomical run covers, and the
 // switching instants of an astronomical entry at a place. No I/O, so workflows may use it.
-import { sunEventAt, type SunEvent } from './astronomy';
-import type { LightValue } from './device-commands';
-import type { DeviceFunction } from '../api/authorization';
+import { sunEventAt, type SunEvent } from '../../common/astronomy';
+import type { LightValue } from '../../common/device-commands';
+import type { DeviceFunction } from '../authorization/device-functions';
+import type { DeviceRequestOptions } from '../requests/request-types';
 import {
   addDays,
   dayOfWeekOf,
@@ -12,7 +13,7 @@ import {
   zonedToUtc,
   type DayOfWeek,
   type LocalDate,
-} from './time-zones';
+} from '../../common/time-zones';
 
 export interface CalendarEntry {
   kind: 'calendar';
@@ -126,4 +127,15 @@ export function nextAstronomicalInstants(
 /** A compact UTC minute for ids: 20270328T0512Z. */
 export function compactUtcMinute(instantMs: number): string {
   return new Date(instantMs).toISOString().slice(0, 16).replace(/[-:]/g, '') + 'Z';
+}
+
+/** What each entry's Temporal Schedule starts. */
+export interface LightingRunInput {
+  lightingScheduleId: string;
+  entryIndex: number;
+  options: DeviceRequestOptions;
+  /** Run now, whatever the entry's time: set for runs started by triggerLightingSchedule. */
+  manual?: boolean;
+  /** Astronomical runs: the local date (yyyy-mm-dd) whose noon-to-noon window to cover; default the scheduled date. */
+  runDate?: string;
 }

@@ -1,39 +1,60 @@
-// Starting a functional request: record it, then start its workflow with id = correlation uid. Both steps
-// are idempotent, so repeating a request with the same idempotency key (or retrying after a crash between
-// the two steps) returns the same correlation uid and never runs the request twice.
+// Starting a functional request, the one way for every path that starts one (the API of every domain,
+// scheduled runs, light measurement transitions, device events): record it, then start its workflow with
+// id = correlation uid. Both steps are idempotent, so repeating a request with the same idempotency key (or
+// retrying after a crash between the two steps) returns the same correlation uid and never runs it twice.
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { coreTaskQueue } from '../common/device-commands';
 import {
   devicesAttribute,
   devicesForSearchAttribute,
   operationAttribute,
   organisationAttribute,
-} from '../common/search-attributes';
-import type { PlatformConfig } from '../common/config';
-import type { Logger } from '../common/logger';
-import type { PrismaClient } from '../db/client';
-import { createRequestRecord, type NewRequestRecord } from '../db/request-records';
-import type { DeviceRequestOptions, DeviceTarget } from '../workflows/common/device-request';
-import type { AuthenticatedOrganisation } from './api-keys';
-import type { AcceptedRequest, DeviceRequestHeaders } from './contracts/common';
-import { ApiError } from './errors';
+} from '../../common/search-attributes';
+import type { PlatformConfig } from '../../common/config';
+import type { Logger } from '../../common/logger';
+import type { PrismaClient } from '../../db/client';
+import { DomainError } from '../errors';
+import type { AuthenticatedOrganisation } from '../organisations';
+import { coreTaskQueue } from '../protocols';
+import { closeUnstartedRequest, createRequestRecord } from './records';
+import type { DeviceRequestOptions, DeviceTarget } from './request-types';
+import type { WorkflowFunction, WorkflowInput, WorkflowName } from './workflow-types';
 
-export interface StartDeviceRequest<TArgs extends object> {
+/** OSGP's request options, as the caller gave them (the API takes them from headers). */
+export interface CallerRequestOptions {
+  /** A repeat with the same key is the same request (same correlation uid), run once. */
+  idempotencyKey?: string;
+  /** 0-9, higher first when an adapter has a backlog; default 4. */
+  priority?: number;
+  /** ISO 8601: accepted now, carried out then. */
+  scheduleTime?: string;
+  /** ISO 8601: devices not reached by then end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED. */
+  maxScheduleTime?: string;
+  /** One attempt per device, no retries. */
+  bypassRetry?: boolean;
+}
+
+/** What the workflow takes besides the devices and the options, which the start adds. */
+export type RequestArgs<W extends WorkflowName> = Omit<WorkflowInput<W>, 'devices' | 'options'>;
+
+export interface StartDeviceRequest<W extends WorkflowName> {
   organisation: AuthenticatedOrganisation;
   domain: string;
   operation: string;
-  workflowType: string;
+  workflow: W;
   devices: DeviceTarget[];
-  /** Workflow input besides the devices and options. */
-  args: TArgs;
+  args: RequestArgs<W>;
   /**
    * A group request: the workflow finds its devices itself (`devices` is empty and not passed on), and the
    * record counts this many (the group's members at the start).
    */
   groupDeviceCount?: number;
-  /** The idempotency key and OSGP's request options (priority, schedule time, max schedule time, bypass retry). */
-  headers?: DeviceRequestHeaders;
+  options?: CallerRequestOptions;
+}
+
+export interface AcceptedRequest {
+  correlationUid: string;
+  links: { request: string };
 }
 
 export interface RequestServiceDeps {
@@ -73,13 +94,12 @@ export function priorityKeyFor(priority: number): number {
   return 5 - Math.floor(priority / 2);
 }
 
-/** The options one request runs with: the platform's, adjusted by the caller's request headers. */
-export function requestOptionsFor(base: DeviceRequestOptions, headers: DeviceRequestHeaders = {}): DeviceRequestOptions {
-  const scheduleTime = headers['x-osgp-schedule-time'];
-  const maxScheduleTime = headers['x-osgp-max-schedule-time'];
+/** The options one request runs with: the platform's, adjusted by the caller's request options. */
+export function requestOptionsFor(base: DeviceRequestOptions, options: CallerRequestOptions = {}): DeviceRequestOptions {
+  const { scheduleTime, maxScheduleTime } = options;
   return {
     ...base,
-    ...(headers['x-osgp-bypass-retry'] === 'true' ? { maxAttempts: 1 } : {}),
+    ...(options.bypassRetry ? { maxAttempts: 1 } : {}),
     ...(scheduleTime ? { scheduleTimeMs: Date.parse(scheduleTime) } : {}),
     ...(maxScheduleTime ? { maxScheduleTimeMs: Date.parse(maxScheduleTime) } : {}),
   };
@@ -96,16 +116,15 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
   return {
     /** The platform's device request options (scheduled runs carry them to the requests they start). */
     deviceRequestOptions,
-    async start<TArgs extends object>(request: StartDeviceRequest<TArgs>): Promise<AcceptedRequest> {
-      const { organisation, domain, operation, devices, headers = {} } = request;
-      const idempotencyKey = headers['idempotency-key'];
+    async start<W extends WorkflowName>(request: StartDeviceRequest<W>): Promise<AcceptedRequest> {
+      const { organisation, domain, operation, devices, options = {} } = request;
+      const { idempotencyKey, ...requestOptions } = options;
       const correlationUid = correlationUidFor(organisation.identification, operation, idempotencyKey);
-      const { 'idempotency-key': _key, ...requestOptions } = headers;
       const requestHash = idempotencyKey
         ? createHash('sha256').update(JSON.stringify({ devices, args: request.args, requestOptions })).digest('hex')
         : null;
 
-      await recordRequest(prisma, {
+      const recorded = await createRequestRecord(prisma, {
         correlationUid,
         organisationId: organisation.id,
         domain,
@@ -113,19 +132,22 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         deviceCount: request.groupDeviceCount ?? devices.length,
         requestHash,
       });
+      if (recorded === 'conflict') {
+        throw new DomainError('CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used before for a different request');
+      }
 
+      const input = {
+        ...request.args,
+        ...(request.groupDeviceCount === undefined ? { devices } : {}),
+        options: requestOptionsFor(deviceRequestOptions, options),
+      };
       try {
-        await temporal.workflow.start(request.workflowType, {
+        await temporal.workflow.start<WorkflowFunction<W>>(request.workflow, {
           taskQueue: coreTaskQueue,
           workflowId: correlationUid,
-          args: [
-            {
-              ...request.args,
-              ...(request.groupDeviceCount === undefined ? { devices } : {}),
-              options: requestOptionsFor(deviceRequestOptions, headers),
-            },
-          ],
-          priority: { priorityKey: priorityKeyFor(headers['x-osgp-priority'] ?? 4) },
+          // The input is the args the workflow's own type asks for, plus the devices and options added here.
+          args: [input] as unknown as Parameters<WorkflowFunction<W>>,
+          priority: { priorityKey: priorityKeyFor(options.priority ?? 4) },
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'USE_EXISTING',
           typedSearchAttributes: [
@@ -140,13 +162,9 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
           logger.error('could not start workflow', { correlationUid, error });
-          if (!idempotencyKey) {
-            // Without a key the caller cannot resume this request: close it visibly instead of leaving it pending.
-            await prisma.requestRecord
-              .update({ where: { correlationUid }, data: { state: 'NOT_OK', finishedAt: new Date() } })
-              .catch(() => undefined);
-          }
-          throw new ApiError(503, 'TEMPORAL_UNAVAILABLE', 'The request could not be started; retry it (with the same Idempotency-Key)');
+          // Without a key the caller cannot resume this request: close it visibly instead of leaving it pending.
+          if (!idempotencyKey) await closeUnstartedRequest(prisma, correlationUid);
+          throw new DomainError('UNAVAILABLE', 'TEMPORAL_UNAVAILABLE', 'The request could not be started; retry it (with the same Idempotency-Key)');
         }
       }
       logger.info('request accepted', { correlationUid, operation: `${domain}.${operation}`, devices: devices.length });
@@ -156,9 +174,3 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;
-
-async function recordRequest(prisma: PrismaClient, record: NewRequestRecord): Promise<void> {
-  if ((await createRequestRecord(prisma, record)) === 'conflict') {
-    throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used before for a different request');
-  }
-}

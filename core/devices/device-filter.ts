@@ -1,12 +1,14 @@
 // Which devices a device filter selects, as a Prisma condition: one place for core.findDevices and for
 // filter-based device groups (resolved when a group request runs), so both always agree on what a filter means.
-import type { Prisma } from './client';
-import type { DeviceLifecycleStatus } from '../generated/prisma/enums';
+import type { Prisma } from '../../db/client';
+import type { DeviceLifecycleStatus } from '../../generated/prisma/enums';
+import type { AuthenticatedOrganisation } from '../organisations';
+import type { Protocol } from '../protocols';
 
 /** The filter fields of core.findDevices; a FILTER device group stores these. */
 export interface DeviceFilter {
   deviceIdentificationPrefix?: string;
-  protocol?: 'OSLP' | 'DLMS';
+  protocol?: Protocol;
   ownerIdentification?: string;
   activated?: boolean;
   inMaintenance?: boolean;
@@ -21,6 +23,10 @@ export interface DeviceFilter {
 export interface DeviceViewer {
   organisationId: string;
   isAdmin: boolean;
+}
+
+export function viewerOf(organisation: Pick<AuthenticatedOrganisation, 'id' | 'platformFunctionGroup'>): DeviceViewer {
+  return { organisationId: organisation.id, isAdmin: organisation.platformFunctionGroup === 'ADMIN' };
 }
 
 /** Prisma passes startsWith to LIKE as it is: escape LIKE's wildcards (and its escape character). */

@@ -1,0 +1,157 @@
+/**
+ * What the OSLP listener does with verified device-initiated messages: the two-step registration (which
+ * records the device's address and answers with the platform's UTC time) and event notifications (stored,
+ * then acted on by the platform). The protocol rules are the pure functions of ./registration.ts; this
+ * handler applies them to the device's stored state and answers. Where state is kept, and what the platform
+ * does with registrations and events, is behind `OslpInboundStore`: the adapter knows no database.
+ *
+ * Light measurement devices (devices of type LMD): OSLP 0.6.1 has no light sensor event code, so an LMD
+ * reports with DIAG_EVENTS_GENERAL (OSLP's multi-purpose event) and OSGP's event type name as description,
+ * LIGHT_SENSOR_REPORTS_DARK or LIGHT_SENSOR_REPORTS_LIGHT. Such an event is reported under that event type.
+ */
+import { randomInt } from 'node:crypto';
+import type { OslpInboundContext, OslpInboundReply, OslpKnownDevice, OslpListenerHandler, OslpLogger, OslpRejection } from './listener';
+import type { EventNotification, OslpMessage } from './messages';
+import {
+  checkDeviceInitiatedSequenceNumber,
+  handleConfirmRegisterDevice,
+  handleRegisterDevice,
+  type OslpDeviceSequenceState,
+} from './registration';
+
+/** A device as the handler needs it: who it is and its stored sequence state. */
+export interface OslpInboundDevice {
+  deviceIdentification: string;
+  /** The platform's device type (e.g. SSLD, LMD). */
+  deviceType: string;
+  networkAddress: string | null;
+  state: OslpDeviceSequenceState;
+}
+
+/** An event as the device reported it, under the platform's event type. */
+export interface OslpInboundEvent {
+  eventType: string;
+  index: number | null;
+  description: string | null;
+  /** The device's own time of the event, when it sent a valid one. */
+  deviceTimestamp: Date | null;
+}
+
+/** Where the handler keeps device state and hands over what devices report. Each method stores before it resolves. */
+export interface OslpInboundStore {
+  findDevice(deviceUid: Buffer): Promise<OslpKnownDevice | null>;
+  loadDevice(deviceIdentification: string): Promise<OslpInboundDevice>;
+  logMessage(context: OslpInboundContext, direction: 'TO_DEVICE' | 'FROM_DEVICE', message: OslpMessage, result: string): Promise<void>;
+  /** A RegisterDevice accepted: the new state and the address the platform will reach the device at. */
+  saveRegistration(deviceIdentification: string, state: OslpDeviceSequenceState, networkAddress: string): Promise<void>;
+  confirmRegistration(deviceIdentification: string, state: OslpDeviceSequenceState, registeredAt: Date): Promise<void>;
+  /**
+   * An EventNotification accepted: the new state and the events together (a stored event always belongs
+   * to an accepted message); what the platform does with them next must not fail the device's answer.
+   */
+  storeEvents(device: OslpInboundDevice, state: OslpDeviceSequenceState, events: OslpInboundEvent[], receivedAt: Date): Promise<void>;
+  /** A frame refused before it reached the handler (bad signature, unknown device, ...). */
+  onRejected?(rejection: OslpRejection, remoteAddress: string): void;
+}
+
+export interface OslpInboundOptions {
+  logger: OslpLogger;
+  now?: () => Date;
+  /** The platform's random of a registration; default a fresh 16-bit random. */
+  randomPlatform?: () => number;
+}
+
+/** The light sensor reports an LMD sends as the description of a DIAG_EVENTS_GENERAL event. */
+const lightSensorReports: readonly string[] = ['LIGHT_SENSOR_REPORTS_DARK', 'LIGHT_SENSOR_REPORTS_LIGHT'];
+
+/** The platform event type of an OSLP event: an LMD's light sensor report, or the OSLP event name. */
+export function platformEventType(deviceType: string, notification: EventNotification): string {
+  const description = notification.description?.trim() ?? '';
+  if (deviceType === 'LMD' && notification.event === 'DIAG_EVENTS_GENERAL' && lightSensorReports.includes(description)) return description;
+  return notification.event;
+}
+
+/** OSLP's UTC `YYYYMMDDhhmmss`; null when absent or not a real moment. */
+export function parseOslpTimestamp(value: string | undefined): Date | null {
+  const match = value ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value) : null;
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const roundTrips =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return roundTrips ? date : null;
+}
+
+/** The address the device reports, unless it reports none (0.0.0.0); then the one it connected from. */
+function addressOf(reported: Buffer | undefined, remoteAddress: string): string {
+  if (reported && reported.length === 4 && reported.some((octet) => octet !== 0)) return [...reported].join('.');
+  return remoteAddress.replace(/^::ffff:/, '');
+}
+
+export function createOslpInboundHandler(
+  store: OslpInboundStore,
+  { logger, now = () => new Date(), randomPlatform = () => randomInt(0, 65536) }: OslpInboundOptions,
+): OslpListenerHandler {
+  return {
+    findDevice: (deviceUid) => store.findDevice(deviceUid),
+
+    async handle(ctx, message): Promise<OslpInboundReply | null> {
+      const device = await store.loadDevice(ctx.deviceIdentification);
+      const { state } = device;
+      await store.logMessage(ctx, 'FROM_DEVICE', message, 'RECEIVED');
+
+      let reply: OslpInboundReply;
+      let accepted: boolean;
+      if (message.registerDeviceRequest) {
+        const request = message.registerDeviceRequest;
+        const outcome = handleRegisterDevice(state, ctx.sequenceNumber, request, { randomPlatform: randomPlatform(), now: now() });
+        accepted = outcome.accepted;
+        if (outcome.accepted) {
+          await store.saveRegistration(device.deviceIdentification, outcome.state, addressOf(request.ipAddress, ctx.remoteAddress));
+        } else logger.warn('registration refused', { device: device.deviceIdentification, reason: outcome.reason });
+        reply = { message: { registerDeviceResponse: outcome.response }, sequenceNumber: outcome.sequenceNumber };
+      } else if (message.confirmRegisterDeviceRequest) {
+        const outcome = handleConfirmRegisterDevice(state, ctx.sequenceNumber, message.confirmRegisterDeviceRequest);
+        accepted = outcome.accepted;
+        if (outcome.accepted) {
+          await store.confirmRegistration(device.deviceIdentification, outcome.state, now());
+          logger.info('device registered', { device: device.deviceIdentification, address: device.networkAddress });
+        } else logger.warn('registration confirmation refused', { device: device.deviceIdentification, reason: outcome.reason });
+        reply = { message: { confirmRegisterDeviceResponse: outcome.response }, sequenceNumber: outcome.sequenceNumber };
+      } else if (message.eventNotificationRequest) {
+        const check = checkDeviceInitiatedSequenceNumber(state, ctx.sequenceNumber);
+        accepted = check.accepted;
+        if (check.accepted) {
+          const events = message.eventNotificationRequest.notifications.map(
+            (n): OslpInboundEvent => ({
+              eventType: platformEventType(device.deviceType, n),
+              index: n.index ?? null,
+              description: n.description || null,
+              deviceTimestamp: parseOslpTimestamp(n.timestamp),
+            }),
+          );
+          await store.storeEvents(device, check.state, events, now());
+        } else logger.warn('event notification refused', { device: device.deviceIdentification, reason: check.reason });
+        reply = {
+          message: { eventNotificationResponse: { status: check.accepted ? 'OK' : 'REJECTED' } },
+          sequenceNumber: ctx.sequenceNumber,
+        };
+      } else {
+        logger.warn('unsupported device-initiated message', { device: device.deviceIdentification, kind: ctx.kind });
+        return null;
+      }
+      await store.logMessage(ctx, 'TO_DEVICE', reply.message, accepted ? 'OK' : 'REJECTED');
+      return reply;
+    },
+
+    onRejected(rejection, remoteAddress) {
+      logger.warn('OSLP frame rejected', { ...rejection, remoteAddress });
+      store.onRejected?.(rejection, remoteAddress);
+    },
+  };
+}

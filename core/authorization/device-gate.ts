@@ -1,0 +1,44 @@
+// The gate every device operation passes before anything is started, whoever starts it (the API, a
+// schedule, a light measurement device): the organisation enabled, the devices known, a function group
+// allowing the function on each, and, for operations that reach the device, devices that are activated and
+// not in maintenance. Refusals are domain errors that name the device.
+import type { PrismaClient } from '../../db/client';
+import { DomainError } from '../errors';
+import { requireEnabled, type AuthenticatedOrganisation } from '../organisations';
+import { asProtocol } from '../protocols';
+import type { DeviceTarget } from '../requests/request-types';
+import { deviceRefusal, type DeviceFunction } from './device-functions';
+
+/**
+ * Checks that the organisation may perform `fn` on every device and returns them as request targets, in the
+ * order asked. ADMIN organisations may act on every device.
+ */
+export async function authorizeDevices(
+  prisma: PrismaClient,
+  organisation: AuthenticatedOrganisation,
+  identifications: string[],
+  fn: DeviceFunction,
+  { operational = true }: { operational?: boolean } = {},
+): Promise<DeviceTarget[]> {
+  requireEnabled(organisation);
+  const devices = await prisma.device.findMany({
+    where: { identification: { in: identifications } },
+    select: {
+      identification: true,
+      protocol: true,
+      activated: true,
+      inMaintenance: true,
+      authorizations: { where: { organisationId: organisation.id }, select: { functionGroup: true } },
+    },
+  });
+  const byIdentification = new Map(devices.map((device) => [device.identification, device]));
+  return identifications.map((identification) => {
+    const device = byIdentification.get(identification);
+    if (!device) throw new DomainError('NOT_FOUND', 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`);
+    const refusal = deviceRefusal(organisation, { ...device, functionGroups: device.authorizations.map((a) => a.functionGroup) }, fn, {
+      operational,
+    });
+    if (refusal) throw new DomainError('FORBIDDEN', refusal.code, refusal.message);
+    return { deviceIdentification: identification, protocol: asProtocol(device.protocol) };
+  });
+}

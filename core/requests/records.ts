@@ -1,0 +1,111 @@
+// The request records, written here and nowhere else (request retention deletes them: ./retention.ts): a
+// record per request, created one way for every path that starts a request (idempotent by correlation uid,
+// telling a repeat of the same request from a different one under the same uid), a result per device, and
+// the end state. Every write is idempotent, since Temporal may run the activities that make them again.
+import type { PrismaClient } from '../../db/client';
+import { insertColumnArrays } from '../../db/bulk-insert';
+import type { DeviceResponse } from '../../common/device-commands';
+
+export interface NewRequestRecord {
+  correlationUid: string;
+  organisationId: string;
+  domain: string;
+  operation: string;
+  deviceCount: number;
+  /** SHA-256 of what was asked, when a repeat must be recognised (idempotency keys); null otherwise. */
+  requestHash: string | null;
+}
+
+/** 'created', or for an existing record whether it is the same request ('existing') or not ('conflict'). */
+export async function createRequestRecord(
+  prisma: PrismaClient,
+  record: NewRequestRecord,
+): Promise<'created' | 'existing' | 'conflict'> {
+  const created = await prisma.requestRecord.createMany({ data: [record], skipDuplicates: true });
+  if (created.count === 1) return 'created';
+  const existing = await prisma.requestRecord.findUniqueOrThrow({ where: { correlationUid: record.correlationUid } });
+  return existing.requestHash === record.requestHash ? 'existing' : 'conflict';
+}
+
+export interface DeviceResultRecord {
+  deviceIdentification: string;
+  result: 'OK' | 'NOT_OK';
+  attempts: number;
+  errorCode?: string;
+  message?: string;
+  data?: DeviceResponse;
+  /** When the device answered or its last attempt ended (epoch ms); the time of recording when left out. */
+  finishedAtMs?: number;
+}
+
+export type FinalRequestState = 'OK' | 'NOT_OK' | 'CANCELLED';
+
+/**
+ * Writes device results in one statement (column arrays, `ON CONFLICT DO NOTHING` on the request and device):
+ * a result already there stays, as a retried write or a late duplicate must not replace the device's answer.
+ * Returns how many rows were new.
+ */
+export async function insertDeviceResults(prisma: PrismaClient, correlationUid: string, results: readonly DeviceResultRecord[]): Promise<number> {
+  if (results.length === 0) return 0;
+  const recordedAtMs = Date.now();
+  const column = <T>(value: (result: DeviceResultRecord) => T): T[] => results.map(value);
+  return insertColumnArrays(prisma, {
+    table: 'DeviceResult',
+    columns: [
+      { name: 'correlationUid', type: 'text', values: column(() => correlationUid) },
+      { name: 'deviceIdentification', type: 'text', values: column((r) => r.deviceIdentification) },
+      { name: 'result', type: 'text', values: column((r) => r.result), castTo: '"DeviceResultState"' },
+      { name: 'attempts', type: 'int', values: column((r) => r.attempts) },
+      { name: 'errorCode', type: 'text', values: column((r) => r.errorCode ?? null) },
+      { name: 'message', type: 'text', values: column((r) => r.message ?? null) },
+      { name: 'data', type: 'text', values: column((r) => (r.data === undefined ? null : JSON.stringify(r.data))), castTo: 'jsonb' },
+      // ISO text in UTC: cast to a timestamp without time zone it keeps the UTC time, as Prisma stores it.
+      { name: 'finishedAt', type: 'text', values: column((r) => new Date(r.finishedAtMs ?? recordedAtMs).toISOString()), castTo: 'timestamp(3)' },
+    ],
+    computed: { id: 'gen_random_uuid()::text' },
+    skipDuplicates: true,
+  });
+}
+
+/** The request's end state. */
+export async function completeRequest(prisma: PrismaClient, correlationUid: string, state: FinalRequestState): Promise<void> {
+  await prisma.requestRecord.update({ where: { correlationUid }, data: { state, finishedAt: new Date() } });
+}
+
+/**
+ * A request that was recorded but whose workflow could not be started, and that the caller cannot resume
+ * (no idempotency key): closed NOT_OK, visibly, instead of left pending. Best effort: the caller is told anyway.
+ */
+export async function closeUnstartedRequest(prisma: PrismaClient, correlationUid: string): Promise<void> {
+  await prisma.requestRecord
+    .update({ where: { correlationUid }, data: { state: 'NOT_OK', finishedAt: new Date() } })
+    .catch(() => undefined);
+}
+
+/**
+ * A request that ends where it starts: devices that could not be asked at all (each with the reason), one
+ * record closed NOT_OK and a NOT_OK result per device. Idempotent: a repeat adds nothing.
+ */
+export async function recordRefusedRequest(
+  prisma: PrismaClient,
+  record: Omit<NewRequestRecord, 'deviceCount' | 'requestHash'>,
+  devices: ReadonlyArray<{ deviceIdentification: string; errorCode: string; message: string }>,
+): Promise<void> {
+  await prisma.$transaction([
+    prisma.requestRecord.createMany({
+      data: [{ ...record, deviceCount: devices.length, state: 'NOT_OK', finishedAt: new Date() }],
+      skipDuplicates: true,
+    }),
+    prisma.deviceResult.createMany({
+      data: devices.map((d) => ({
+        correlationUid: record.correlationUid,
+        deviceIdentification: d.deviceIdentification,
+        result: 'NOT_OK' as const,
+        attempts: 0,
+        errorCode: d.errorCode,
+        message: d.message,
+      })),
+      skipDuplicates: true,
+    }),
+  ]);
+}
