@@ -13,7 +13,7 @@ import { timeSkippingServerOptions } from '../../common/temporal-binaries';
 
 export const testLogger = new DefaultLogger('WARN');
 
-export async function createTimeSkippingEnvironment(
+async function createTimeSkippingEnvironment(
   workflowsPath: string,
 ): Promise<{ env: TestWorkflowEnvironment; workflowBundle: WorkflowBundleWithSourceMap }> {
   try {
