@@ -8,29 +8,17 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import { useTimeSkippingEnvironment } from '../support/time-skipping';
+import { fakeRequestRecords, notificationsWithoutWebhook } from '../support/workflow-fakes';
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
-import type { RequestActivities } from '../../activities/requests';
 import type { DeviceResultRecord } from '../../core/requests/records';
-import type { NotificationActivities } from '../../activities/notifications';
 import type { RequestProgress, RequestSummary } from '../../workflows/common/device-request';
 import type { DeviceRequestOptions } from '../../core/requests/request-types';
 import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = useTimeSkippingEnvironment(workflowsPath);
 
 const options: DeviceRequestOptions = { attemptTimeoutMs: 30_000, maxAttempts: 4, maxConcurrency: 10 };
 
@@ -50,26 +38,9 @@ async function runSetLight(
   scheduledAt: Map<string, number>;
 }> {
   const suffix = randomUUID();
-  const results = new Map<string, DeviceResultRecord>();
+  const records = fakeRequestRecords();
   const calls = new Map<string, number>();
   const scheduledAt = new Map<string, number>();
-  let completed: string | undefined;
-  const core: RequestActivities & NotificationActivities = {
-    async recordDeviceResults({ results: batch }) {
-      for (const r of batch) results.set(r.deviceIdentification, r);
-    },
-    async completeRequest({ state }) {
-      completed = state;
-    },
-    // No webhook: nobody to notify (test/workflow/notifications.test.ts covers delivery).
-    async prepareRequestNotification() {
-      return null;
-    },
-    async deliverNotification() {
-      throw new Error('not expected: no webhook');
-    },
-    async recordNotificationFailure() {},
-  };
   const adapter = {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       calls.set(request.deviceIdentification, (calls.get(request.deviceIdentification) ?? 0) + 1);
@@ -77,19 +48,14 @@ async function runSetLight(
       return behaviours[request.deviceIdentification](Context.current().info.attempt);
     },
   };
-  // The workflow routes to `core` and `adapter-oslp`; a namespace-unique suffix is not possible for those
-  // fixed names, so each test run uses its own workers and waits for its own workflow only.
-  const coreWorker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'core',
-    workflowBundle,
-    activities: core,
-  });
-  const adapterWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'adapter-oslp', activities: adapter });
   const workflowId = `test-${suffix}`;
-  const summary = await coreWorker.runUntil(
-    adapterWorker.runUntil(async () => {
-      const handle = await env.client.workflow.start('setLightWorkflow', {
+  const summary = await suite.runPlatformWorkers(
+    {
+      core: { ...records.activities, ...notificationsWithoutWebhook().activities },
+      adapter: { taskQueue: 'adapter-oslp', activities: adapter },
+    },
+    async () => {
+      const handle = await suite.env.client.workflow.start('setLightWorkflow', {
         taskQueue: 'core',
         workflowId,
         args: [
@@ -102,9 +68,9 @@ async function runSetLight(
       });
       if (during) await during(workflowId);
       return (await handle.result()) as RequestSummary;
-    }),
+    },
   );
-  return { summary, results, completed, calls, scheduledAt };
+  return { summary, results: records.results, completed: records.completed, calls, scheduledAt };
 }
 
 const answers = (attempt: number): DeviceCommandOutcome => ({ response: { kind: 'setLight' }, attempt });
@@ -174,7 +140,7 @@ test('the progress query reports total, done and failed while devices are outsta
       },
     },
     async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = suite.env.client.workflow.getHandle(workflowId);
       // Wait until the two quick devices are done, then read progress while HELD-1 is still outstanding.
       for (let i = 0; i < 100; i++) {
         const progress = await handle.query<RequestProgress>('progress');
@@ -192,7 +158,7 @@ test('the progress query reports total, done and failed while devices are outsta
 
 describe('request options (OSGP request headers)', () => {
   test('a request with a schedule time is accepted now and reaches its devices at that time', async () => {
-    const scheduleTimeMs = (await env.currentTimeMs()) + 3 * 60 * 60 * 1000;
+    const scheduleTimeMs = (await suite.env.currentTimeMs()) + 3 * 60 * 60 * 1000;
     const { summary, scheduledAt } = await runSetLight({ 'LATER-1': async (attempt) => answers(attempt) }, undefined, {
       scheduleTimeMs,
     });
@@ -201,7 +167,7 @@ describe('request options (OSGP request headers)', () => {
   });
 
   test('devices not reached before the maximum schedule time end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED', async () => {
-    const now = await env.currentTimeMs();
+    const now = await suite.env.currentTimeMs();
     // Scheduled after its own deadline has passed once it starts: no device is contacted.
     const late = await runSetLight({ 'LATE-1': async (attempt) => answers(attempt) }, undefined, {
       scheduleTimeMs: now + 2 * 60 * 60 * 1000,
@@ -211,7 +177,7 @@ describe('request options (OSGP request headers)', () => {
     expect(late.results.get('LATE-1')).toMatchObject({ result: 'NOT_OK', errorCode: 'MAX_SCHEDULE_TIME_EXCEEDED', attempts: 0 });
 
     // A device that keeps failing is retried only until the deadline.
-    const start = await env.currentTimeMs();
+    const start = await suite.env.currentTimeMs();
     const retried = await runSetLight(
       {
         'DOWN-2': async (attempt) => {

@@ -10,31 +10,19 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import { useTimeSkippingEnvironment } from '../support/time-skipping';
+import { fakeRequestRecords, notificationsWithoutWebhook } from '../support/workflow-fakes';
 import type { DeviceBatchItemResult, DeviceBatchRequest, DeviceBatchResult, DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
 import type { Protocol } from '../../core/protocols';
-import type { RequestActivities } from '../../activities/requests';
 import type { DeviceResultRecord, FinalRequestState } from '../../core/requests/records';
 import type { GroupActivities, TargetPage, TargetPageInput } from '../../activities/groups';
-import type { NotificationActivities } from '../../activities/notifications';
 import type { RequestProgress, RequestSummary } from '../../workflows/common/device-request';
 import type { GroupRequestInput, GroupRequestTuning } from '../../workflows/common/group-request';
 import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = useTimeSkippingEnvironment(workflowsPath);
 
 interface FakeDevice {
   id: string;
@@ -60,9 +48,9 @@ function fleet(count: number, prefix = 'D'): FakeDevice[] {
 interface Run {
   workflowId: string;
   results: Map<string, DeviceResultRecord>;
-  completed: FinalRequestState | undefined;
+  readonly completed: FinalRequestState | undefined;
   /** The state each finished-request notification was prepared with. */
-  notified: string[];
+  readonly notified: string[];
   /** Every batch call: its workflow (the child), attempt, devices and concurrency. */
   batchCalls: Array<DeviceBatchRequest & { workflowId: string }>;
   /** Run ids of the parent that read pages: more than one means it continued as new. */
@@ -86,32 +74,25 @@ async function runGroupRequest(
     during?: (workflowId: string, run: Run) => Promise<void>;
   } = {},
 ): Promise<Run & { outcome: RequestSummary | Error }> {
+  const records = fakeRequestRecords();
+  const notifications = notificationsWithoutWebhook();
   const run: Run = {
     workflowId: `group-${randomUUID()}`,
-    results: new Map(),
-    completed: undefined,
-    notified: [],
+    results: records.results,
+    get completed() {
+      return records.completed;
+    },
+    get notified() {
+      return notifications.prepared.map((p) => p.state);
+    },
     batchCalls: [],
     pageRuns: new Set(),
     pageReads: [],
   };
   const sorted = [...devices].sort((a, b) => a.id.localeCompare(b.id));
-  const record = (results: DeviceResultRecord[]): number => {
-    let written = 0;
-    for (const r of results) {
-      if (run.results.has(r.deviceIdentification)) continue;
-      run.results.set(r.deviceIdentification, r);
-      written += 1;
-    }
-    return written;
-  };
-  const core: RequestActivities & GroupActivities & NotificationActivities = {
-    async recordDeviceResults({ results }) {
-      record(results);
-    },
-    async completeRequest({ state }) {
-      run.completed = state;
-    },
+  // The group activities write results into the same record: refused devices, and cancelled ones.
+  const { record } = records;
+  const group: GroupActivities = {
     async readTargetPage(input): Promise<TargetPage> {
       run.pageReads.push(input);
       run.pageRuns.add(Context.current().info.workflowExecution?.runId ?? '');
@@ -131,14 +112,6 @@ async function runGroupRequest(
         sorted.map((d) => ({ deviceIdentification: d.identification, result: 'NOT_OK', attempts: 0, errorCode: 'CANCELLED' })),
       );
     },
-    async prepareRequestNotification({ state }) {
-      run.notified.push(state);
-      return null;
-    },
-    async deliverNotification() {
-      throw new Error('not expected: no webhook');
-    },
-    async recordNotificationFailure() {},
   };
   const adapter = {
     async executeDeviceCommandBatch(request: DeviceBatchRequest): Promise<DeviceBatchResult> {
@@ -156,16 +129,6 @@ async function runGroupRequest(
       return { results };
     },
   };
-  const coreWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'core', workflowBundle, activities: core });
-  // Heartbeats reach Temporal within a second, as in the OSLP adapter (worker/oslp-adapter.ts): otherwise a
-  // cancellation waits for the default throttle (80 % of the 10 s heartbeat timeout).
-  const adapterWorker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'adapter-oslp',
-    activities: adapter,
-    maxHeartbeatThrottleInterval: '1 second',
-    defaultHeartbeatThrottleInterval: '1 second',
-  });
   const input: GroupRequestInput = {
     organisationId: 'org-1',
     deviceFunction: 'SET_LIGHT',
@@ -174,16 +137,27 @@ async function runGroupRequest(
     options: { attemptTimeoutMs: 30_000, maxAttempts, maxConcurrency },
     ...(tuning ? { tuning } : {}),
   };
-  const outcome = await coreWorker.runUntil(
-    adapterWorker.runUntil(async () => {
-      const handle = await env.client.workflow.start('groupRequestWorkflow', {
+  const outcome = await suite.runPlatformWorkers(
+    {
+      core: { ...records.activities, ...group, ...notifications.activities },
+      adapter: {
+        taskQueue: 'adapter-oslp',
+        activities: adapter,
+        // Heartbeats reach Temporal within a second, as in the OSLP adapter (worker/oslp-adapter.ts): otherwise a
+        // cancellation waits for the default throttle (80 % of the 10 s heartbeat timeout).
+        maxHeartbeatThrottleInterval: '1 second',
+        defaultHeartbeatThrottleInterval: '1 second',
+      },
+    },
+    async () => {
+      const handle = await suite.env.client.workflow.start('groupRequestWorkflow', {
         taskQueue: 'core',
         workflowId: run.workflowId,
         args: [input],
       });
       if (during) await during(run.workflowId, run);
       return (handle.result() as Promise<RequestSummary>).catch((error: Error) => error);
-    }),
+    },
   );
   return { ...run, outcome };
 }
@@ -251,7 +225,7 @@ test('the progress query reports live totals, with the devices a running batch h
       },
     },
     during: async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = suite.env.client.workflow.getHandle(workflowId);
       for (let i = 0; i < 200 && seen.length === 0; i++) {
         const progress = await handle.query<RequestProgress>('progress');
         if (progress.done === 5) seen.push(progress);
@@ -288,7 +262,7 @@ test('cancelled, it stops sending, records CANCELLED for every device without a 
     behaviours: { D003: hang },
     during: async (workflowId) => {
       await heldStarted;
-      await env.client.workflow.getHandle(workflowId).cancel();
+      await suite.env.client.workflow.getHandle(workflowId).cancel();
       // The running batch call learns of the cancellation through its heartbeat.
       await cancelReached;
     },
@@ -310,31 +284,14 @@ test('cancelled, it stops sending, records CANCELLED for every device without a 
 });
 
 test('a cancelled request on named devices (runDeviceRequest) starts no more devices and records CANCELLED for the rest', async () => {
-  const results = new Map<string, DeviceResultRecord>();
-  let completed: FinalRequestState | undefined;
-  const notified: string[] = [];
+  const records = fakeRequestRecords();
+  const notifications = notificationsWithoutWebhook();
   const calls: string[] = [];
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let heldCount = 0;
   let bothHeld!: () => void;
   const held = new Promise<void>((resolve) => (bothHeld = resolve));
-  const core: RequestActivities & NotificationActivities = {
-    async recordDeviceResults({ results: batch }) {
-      for (const r of batch) results.set(r.deviceIdentification, r);
-    },
-    async completeRequest({ state }) {
-      completed = state;
-    },
-    async prepareRequestNotification({ state }) {
-      notified.push(state);
-      return null;
-    },
-    async deliverNotification() {
-      throw new Error('not expected: no webhook');
-    },
-    async recordNotificationFailure() {},
-  };
   const adapter = {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       calls.push(request.deviceIdentification);
@@ -345,12 +302,14 @@ test('a cancelled request on named devices (runDeviceRequest) starts no more dev
       return { response: { kind: 'setLight' }, attempt: 1 };
     },
   };
-  const coreWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'core', workflowBundle, activities: core });
-  const adapterWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'adapter-oslp', activities: adapter });
   const devices = ['L001', 'L002', 'L003', 'L004', 'L005', 'L006'];
-  const outcome = await coreWorker.runUntil(
-    adapterWorker.runUntil(async () => {
-      const handle = await env.client.workflow.start('setLightWorkflow', {
+  const outcome = await suite.runPlatformWorkers(
+    {
+      core: { ...records.activities, ...notifications.activities },
+      adapter: { taskQueue: 'adapter-oslp', activities: adapter },
+    },
+    async () => {
+      const handle = await suite.env.client.workflow.start('setLightWorkflow', {
         taskQueue: 'core',
         workflowId: `list-${randomUUID()}`,
         args: [
@@ -366,13 +325,13 @@ test('a cancelled request on named devices (runDeviceRequest) starts no more dev
       const result = await handle.result().catch((error: Error) => error);
       release();
       return result;
-    }),
+    },
   );
   expect(outcome).toBeInstanceOf(WorkflowFailedError);
   expect((outcome as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-  expect(completed).toBe('CANCELLED');
-  expect(notified).toEqual(['CANCELLED']);
+  expect(records.completed).toBe('CANCELLED');
+  expect(notifications.prepared.map((p) => p.state)).toEqual(['CANCELLED']);
   expect([...calls].sort()).toEqual(['L001', 'L002', 'L003']);
-  expect(results.get('L001')).toMatchObject({ result: 'OK' });
-  for (const id of devices.slice(1)) expect(results.get(id)).toMatchObject({ result: 'NOT_OK', errorCode: 'CANCELLED' });
+  expect(records.results.get('L001')).toMatchObject({ result: 'OK' });
+  for (const id of devices.slice(1)) expect(records.results.get(id)).toMatchObject({ result: 'NOT_OK', errorCode: 'CANCELLED' });
 });

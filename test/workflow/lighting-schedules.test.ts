@@ -9,12 +9,10 @@
  */
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import { useTimeSkippingEnvironment } from '../support/time-skipping';
+import { fakeRequestRecords, notificationsWithoutWebhook } from '../support/workflow-fakes';
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
-import type { RequestActivities } from '../../activities/requests';
-import type { NotificationActivities } from '../../activities/notifications';
+import type { FinalRequestState } from '../../core/requests/records';
 import type { DeviceLocation, LightingRunActivities, LightingRunContext, UnswitchedDevice } from '../../activities/lighting-runs';
 import type { LightingRunInput } from '../../core/lighting-schedules/model';
 import { astronomicalInstants, astronomicalWindow, type AstronomicalEntry } from '../../core/lighting-schedules/model';
@@ -26,13 +24,11 @@ import { platformSearchAttributes } from '../../common/search-attributes';
 
 jest.setTimeout(180_000);
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
+const suite = useTimeSkippingEnvironment(workflowsPath);
 
 beforeAll(async () => {
-  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
   // The child requests carry the platform's search attributes, as on a real server.
-  await env.connection.operatorService.addSearchAttributes({
+  await suite.env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
     searchAttributes: Object.fromEntries(
       Object.entries(platformSearchAttributes).map(([name, type]) => [
@@ -41,10 +37,6 @@ beforeAll(async () => {
       ]),
     ),
   });
-});
-
-afterAll(async () => {
-  await env?.teardown();
 });
 
 const zone = 'Europe/Amsterdam';
@@ -65,12 +57,13 @@ interface Recorded {
   scheduled: Array<{ runKey: string; deviceCount: number; atMs: number }>;
   unswitched: Array<{ runKey: string; devices: UnswitchedDevice[] }>;
   commands: Array<{ correlationUid: string; device: string; on: boolean; atMs: number }>;
-  completed: string[];
+  completed: Array<{ correlationUid: string; state: FinalRequestState }>;
 }
 
 /** Runs one astronomical run per local date, in order, against in-memory activities; returns what they did. */
 async function runDays(entry: AstronomicalEntry, runDates: string[], exceptionDates: string[]) {
-  const recorded: Recorded = { scheduled: [], unswitched: [], commands: [], completed: [] };
+  const records = fakeRequestRecords();
+  const recorded: Recorded = { scheduled: [], unswitched: [], commands: [], completed: records.completions };
   const context: LightingRunContext = {
     organisationId: 'org-1',
     organisationIdentification: 'city',
@@ -97,19 +90,6 @@ async function runDays(entry: AstronomicalEntry, runDates: string[], exceptionDa
       return `corr-${runKey}`;
     },
   };
-  const core: RequestActivities & NotificationActivities = {
-    async recordDeviceResults() {},
-    async completeRequest({ correlationUid, state }) {
-      recorded.completed.push(`${correlationUid}:${state}`);
-    },
-    async prepareRequestNotification() {
-      return null;
-    },
-    async deliverNotification() {
-      throw new Error('not expected: no webhook');
-    },
-    async recordNotificationFailure() {},
-  };
   const adapter = {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       if (request.command.kind !== 'setLight') throw new Error(`unexpected ${request.command.kind}`);
@@ -122,18 +102,15 @@ async function runDays(entry: AstronomicalEntry, runDates: string[], exceptionDa
       return { attempt: Context.current().info.attempt, response: { kind: 'setLight' } };
     },
   };
-  const coreWorker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'core',
-    workflowBundle,
-    activities: { ...lighting, ...core },
-  });
-  const adapterWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'adapter-oslp', activities: adapter });
   const summaries: AstronomicalRunSummary[] = [];
   // The clock is moved by hand (env.sleep, as the days pass); this client leaves time skipping alone.
-  const plain = new Client({ connection: env.connection });
-  await coreWorker.runUntil(
-    adapterWorker.runUntil(async () => {
+  const plain = new Client({ connection: suite.env.connection });
+  await suite.runPlatformWorkers(
+    {
+      core: { ...lighting, ...records.activities, ...notificationsWithoutWebhook().activities },
+      adapter: { taskQueue: 'adapter-oslp', activities: adapter },
+    },
+    async () => {
       // One run per local date, as the daily schedule starts them at local noon. They are all started up
       // front; each waits (Temporal timers) for its own instants, and the clock is moved through them in order.
       const handles = [];
@@ -151,14 +128,14 @@ async function runDays(entry: AstronomicalEntry, runDates: string[], exceptionDa
         ...new Set(runDates.flatMap((runDate) => Object.values(places).flatMap((place) => expectedMinutes(entry, runDate, exceptionDates, place)))),
       ].sort((a, b) => a - b);
       for (const minute of minutes) {
-        const current = await env.currentTimeMs();
-        if (minute + 5_000 > current) await env.sleep(minute + 5_000 - current);
+        const current = await suite.env.currentTimeMs();
+        if (minute + 5_000 > current) await suite.env.sleep(minute + 5_000 - current);
       }
       for (const handle of handles) summaries.push(await handle.result());
       // The children (ABANDON) finish on their own: wait for each request to close.
       const expected = summaries.flatMap((s) => s.switchings ?? []).flatMap((s) => s.correlationUids);
       for (const correlationUid of expected) await plain.workflow.getHandle(correlationUid).result();
-    }),
+    },
   );
   return { recorded, summaries };
 }
@@ -202,7 +179,7 @@ test('off at sunrise - 15 across the change to summer time: once a morning, at t
   expect(recorded.scheduled.map((s) => s.deviceCount)).toEqual([1, 1, 1, 1, 1, 1]);
   expect(new Set(recorded.scheduled.map((s) => s.runKey)).size).toBe(6);
   expect(recorded.completed).toHaveLength(6);
-  for (const completed of recorded.completed) expect(completed).toMatch(/:OK$/);
+  for (const completed of recorded.completed) expect(completed.state).toBe('OK');
 
   // The device without a location: NOT_OK NO_LOCATION, recorded once per run.
   expect(recorded.unswitched).toHaveLength(4);

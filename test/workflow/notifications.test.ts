@@ -8,9 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import { useTimeSkippingEnvironment } from '../support/time-skipping';
+import { fakeRequestRecords } from '../support/workflow-fakes';
 import type { DeviceCommandOutcome } from '../../common/device-commands';
 import type { NotificationActivities } from '../../activities/notifications';
 import type { NotificationOutcome, RequestFinishedInput } from '../../core/notifications';
@@ -21,16 +20,7 @@ import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = useTimeSkippingEnvironment(workflowsPath);
 
 interface FakeNotification {
   state: 'PENDING' | 'DELIVERED' | 'FAILED';
@@ -46,12 +36,9 @@ type Webhook = (attempt: number) => true | string;
 function fakeCore(webhook: Webhook | null) {
   const notifications = new Map<string, FakeNotification>();
   const prepared: RequestFinishedInput[] = [];
-  let completed: string | undefined;
-  const activities: RequestActivities & NotificationActivities = {
-    async recordDeviceResults() {},
-    async completeRequest({ state }) {
-      completed = state;
-    },
+  const records = fakeRequestRecords();
+  // The notification activities with a webhook that answers as the test says.
+  const notificationActivities: NotificationActivities = {
     async prepareRequestNotification(input) {
       prepared.push(input);
       if (!webhook) return null;
@@ -64,7 +51,7 @@ function fakeCore(webhook: Webhook | null) {
       const notification = notifications.get(notificationId);
       if (!notification) throw ApplicationFailure.nonRetryable('unknown', 'NOTIFICATION_UNKNOWN');
       notification.attempts = info.attempt;
-      notification.attemptTimes.push(await env.currentTimeMs());
+      notification.attemptTimes.push(await suite.env.currentTimeMs());
       if (!webhook) {
         notification.lastError = 'no webhook';
         throw ApplicationFailure.nonRetryable('no webhook', 'NO_WEBHOOK');
@@ -85,25 +72,21 @@ function fakeCore(webhook: Webhook | null) {
       notification.lastError ??= error;
     },
   };
-  return { activities, notifications, prepared, completed: () => completed };
+  const activities: RequestActivities & NotificationActivities = { ...records.activities, ...notificationActivities };
+  return { activities, notifications, prepared, completed: () => records.completed };
 }
 
 async function withWorkers<T>(core: RequestActivities & NotificationActivities, run: () => Promise<T>): Promise<T> {
-  const coreWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'core', workflowBundle, activities: core });
-  const adapterWorker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'adapter-oslp',
-    activities: {
-      async executeDeviceCommand(): Promise<DeviceCommandOutcome> {
-        return { response: { kind: 'setLight' }, attempt: Context.current().info.attempt };
-      },
+  const adapter = {
+    async executeDeviceCommand(): Promise<DeviceCommandOutcome> {
+      return { response: { kind: 'setLight' }, attempt: Context.current().info.attempt };
     },
-  });
-  return coreWorker.runUntil(adapterWorker.runUntil(run));
+  };
+  return suite.runPlatformWorkers({ core, adapter: { taskQueue: 'adapter-oslp', activities: adapter } }, run);
 }
 
 async function setLight(options: Partial<DeviceRequestOptions>): Promise<RequestSummary> {
-  return env.client.workflow.execute('setLightWorkflow', {
+  return suite.env.client.workflow.execute('setLightWorkflow', {
     taskQueue: 'core',
     workflowId: `test-${randomUUID()}`,
     args: [
@@ -153,7 +136,7 @@ test('deviceEventNotificationWorkflow delivers a stored event notification, and 
   const delivering = fakeCore((attempt) => (attempt === 1 ? 'no answer within 10000 ms' : true));
   delivering.notifications.set('device-event:1:org', { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [] });
   const outcome = await withWorkers(delivering.activities, () =>
-    env.client.workflow.execute('deviceEventNotificationWorkflow', {
+    suite.env.client.workflow.execute('deviceEventNotificationWorkflow', {
       taskQueue: 'core',
       workflowId: `device-event-1-org-${randomUUID()}`,
       args: [{ notificationId: 'device-event:1:org', retryPeriodMs: 60_000 }],
@@ -165,7 +148,7 @@ test('deviceEventNotificationWorkflow delivers a stored event notification, and 
   const noWebhook = fakeCore(null);
   noWebhook.notifications.set('device-event:2:org', { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [] });
   const failed = await withWorkers(noWebhook.activities, () =>
-    env.client.workflow.execute('deviceEventNotificationWorkflow', {
+    suite.env.client.workflow.execute('deviceEventNotificationWorkflow', {
       taskQueue: 'core',
       workflowId: `device-event-2-org-${randomUUID()}`,
       args: [{ notificationId: 'device-event:2:org' }],

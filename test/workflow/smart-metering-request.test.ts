@@ -8,13 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import { useTimeSkippingEnvironment } from '../support/time-skipping';
+import { fakeRequestRecords, notificationsWithoutWebhook } from '../support/workflow-fakes';
 import type { DeviceCommandOutcome, DlmsActionResult, DlmsCommandRequest, MeterActionResult } from '../../common/device-commands';
-import type { RequestActivities } from '../../activities/requests';
 import type { DeviceResultRecord } from '../../core/requests/records';
-import type { NotificationActivities } from '../../activities/notifications';
 import type { RequestSummary } from '../../workflows/common/device-request';
 import type { DeviceRequestOptions } from '../../core/requests/request-types';
 import type { SmartMeteringAction } from '../../workflows/smart-metering/domain/actions';
@@ -22,16 +19,7 @@ import { workflowsPath } from '../../worker/core-worker';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  ({ env, workflowBundle } = await createTimeSkippingEnvironment(workflowsPath));
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = useTimeSkippingEnvironment(workflowsPath);
 
 const options: DeviceRequestOptions = { attemptTimeoutMs: 30_000, maxAttempts: 3, maxConcurrency: 10 };
 
@@ -43,20 +31,7 @@ async function runBundle(
 ): Promise<{ summary: RequestSummary; result: DeviceResultRecord; calls: string[][]; callTimes: number[] }> {
   const calls: string[][] = [];
   const callTimes: number[] = [];
-  let result: DeviceResultRecord | undefined;
-  const core: RequestActivities & NotificationActivities = {
-    async recordDeviceResults({ results }) {
-      result = results[0];
-    },
-    async completeRequest() {},
-    async prepareRequestNotification() {
-      return null;
-    },
-    async deliverNotification() {
-      throw new Error('not expected: no webhook');
-    },
-    async recordNotificationFailure() {},
-  };
+  const records = fakeRequestRecords();
   const adapter = {
     async executeDeviceCommand(request: DlmsCommandRequest): Promise<DeviceCommandOutcome> {
       calls.push(request.command.actions.map((a) => a.id));
@@ -71,18 +46,19 @@ async function runBundle(
       };
     },
   };
-  const coreWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'core', workflowBundle, activities: core });
-  const adapterWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'adapter-dlms', activities: adapter });
-  const summary = await coreWorker.runUntil(
-    adapterWorker.runUntil(async () =>
-      env.client.workflow.execute('bundleWorkflow', {
+  const summary = await suite.runPlatformWorkers(
+    {
+      core: { ...records.activities, ...notificationsWithoutWebhook().activities },
+      adapter: { taskQueue: 'adapter-dlms', activities: adapter },
+    },
+    async () =>
+      suite.env.client.workflow.execute('bundleWorkflow', {
         taskQueue: 'core',
         workflowId: `test-${randomUUID()}`,
         args: [{ devices: [{ deviceIdentification: 'E-1', protocol: 'DLMS' }], options, actions }],
       }),
-    ),
   );
-  return { summary: summary as RequestSummary, result: result!, calls, callTimes };
+  return { summary: summary as RequestSummary, result: records.results.get('E-1')!, calls, callTimes };
 }
 
 const alarmRegister = (value: number): Omit<DlmsActionResult, 'id'> => ({ outcome: 'OK', results: [{ ok: true, value: { type: 'uint32', value } }] });
