@@ -3,11 +3,10 @@
 // device. Refused devices get their NOT_OK result here, so the workflow only sends to devices it may.
 import type { Prisma, PrismaClient } from '../db/client';
 import { asProtocol } from '../core/protocols';
-import { groupDevicesWhere } from '../core/devices/device-filter';
+import { groupDevicesWhere, viewerOf } from '../core/devices/device-filter';
 import { deviceRefusal, type DeviceFunction } from '../core/authorization/device-functions';
 import type { DeviceTarget } from '../core/requests/request-types';
-import { type DeviceResultRecord } from '../core/requests/records';
-import { insertDeviceResults } from '../core/requests/records';
+import { type DeviceResultRecord, insertDeviceResults } from '../core/requests/records';
 
 /** What a group request runs on: the members (or filter matches) of a device group, or named devices. */
 export type GroupTarget = { groupId: string } | { deviceIdentifications: string[] };
@@ -52,7 +51,7 @@ export function createGroupActivities(prisma: PrismaClient): GroupActivities {
     const group = await prisma.deviceGroup.findUnique({ where: { id: target.groupId } });
     if (!group || group.organisationId !== organisationId) return null;
     const organisation = await prisma.organisation.findUniqueOrThrow({ where: { id: organisationId } });
-    return groupDevicesWhere(group, { organisationId, isAdmin: organisation.platformFunctionGroup === 'ADMIN' });
+    return groupDevicesWhere(group, viewerOf(organisation));
   };
 
   const record = (correlationUid: string, results: DeviceResultRecord[]): Promise<number> => insertDeviceResults(prisma, correlationUid, results);

@@ -4,7 +4,7 @@
 // from the run, so a repeated run never switches twice.
 import type { PrismaClient } from '../db/client';
 import { deviceRefusal, type DeviceFunctionGroup } from '../core/authorization/device-functions';
-import { groupDevicesWhere } from '../core/devices/device-filter';
+import { groupDevicesWhere, viewerOf as viewerOfOrganisation } from '../core/devices/device-filter';
 import { runCorrelationUid } from '../core/lighting-schedules/temporal-schedules';
 import {
   scheduledLightingFunction,
@@ -71,10 +71,8 @@ export interface LightingRunActivities {
 
 export function createLightingRunActivities(prisma: PrismaClient): LightingRunActivities {
   /** Whose devices a FILTER group's filter may match: the schedule's organisation's. */
-  const viewerOf = (row: { organisationId: string; organisation: { platformFunctionGroup: string } }) => ({
-    organisationId: row.organisationId,
-    isAdmin: row.organisation.platformFunctionGroup === 'ADMIN',
-  });
+  const viewerOf = (row: { organisationId: string; organisation: { platformFunctionGroup: 'ADMIN' | 'USER' } }) =>
+    viewerOfOrganisation({ id: row.organisationId, platformFunctionGroup: row.organisation.platformFunctionGroup });
 
   const loadRow = (id: string) =>
     prisma.lightingSchedule.findUnique({

@@ -4,10 +4,9 @@ import type { EventNotificationType } from '../../common/device-commands';
 import { coreContract, type DeviceView } from '../contracts/core';
 import type { DeviceRequestHeaders } from '../contracts/common';
 import { type DeviceFunction } from '../../core/authorization/device-functions';
-import { requireEnabled } from '../../core/organisations';
+import { type AuthenticatedOrganisation, requireEnabled } from '../../core/organisations';
 import { asProtocol } from '../../core/protocols';
 import { authorizeDevices } from '../../core/authorization/device-gate';
-import type { AuthenticatedOrganisation } from '../../core/organisations';
 import { callerOf, type ApiDeps } from '../context';
 import { ApiError } from '../errors';
 import { isPrismaError } from '../../db/errors';
@@ -18,7 +17,7 @@ import type { WorkflowName } from '../../core/requests/workflow-types';
 import { accepted, requestOptionsFrom } from '../device-requests';
 import { assertP256PublicKey } from '../public-keys';
 import { insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
-import { deviceFilterWhere } from '../../core/devices/device-filter';
+import { deviceFilterWhere, viewerOf } from '../../core/devices/device-filter';
 
 const s = initServer();
 
@@ -170,7 +169,7 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       requireEnabled(caller);
       const after = query.after === undefined ? undefined : decodeCursor('devices', query.after);
       const { limit: _limit, after: _after, ...filter } = query;
-      const matching = deviceFilterWhere(filter, { organisationId: caller.id, isAdmin: caller.platformFunctionGroup === 'ADMIN' });
+      const matching = deviceFilterWhere(filter, viewerOf(caller));
       const where: Prisma.DeviceWhereInput = after !== undefined ? { AND: [matching, { identification: { gt: after } }] } : matching;
       const rows = await prisma.device.findMany({
         where,

@@ -7,8 +7,7 @@ import type { Prisma } from '../../db/client';
 import { createRequestRecord } from '../../core/requests/records';
 import { createLightingScheduleControl, type LightingScheduleRow } from '../../core/lighting-schedules/temporal-schedules';
 import { scheduledSetLightDomain, scheduledSetLightOperation, temporalScheduleId, type LightingScheduleEntry, type Place } from '../../core/lighting-schedules/model';
-import type { AuthenticatedOrganisation } from '../../core/organisations';
-import { requireEnabled } from '../../core/organisations';
+import { type AuthenticatedOrganisation, requireEnabled } from '../../core/organisations';
 import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
 import {
@@ -17,8 +16,7 @@ import {
   type LightingScheduleView,
 } from '../contracts/lighting-schedules';
 import { decodeCursor, encodeCursor } from '../cursors';
-import { viewerOf } from '../../core/devices/device-filter';
-import { groupDevicesWhere } from '../../core/devices/device-filter';
+import { groupDevicesWhere, viewerOf } from '../../core/devices/device-filter';
 import { ApiError } from '../errors';
 import { isPrismaError } from '../../db/errors';
 

@@ -1,8 +1,7 @@
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../db/client';
-import type { AuthenticatedOrganisation } from '../../core/organisations';
-import { requireEnabled } from '../../core/organisations';
+import { type AuthenticatedOrganisation, requireEnabled } from '../../core/organisations';
 import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
 import { publicLightingDeviceContract, type LightingDeviceView } from '../contracts/public-lighting-device';

@@ -14,8 +14,7 @@ import { fakeRequestRecords, notificationsWithoutWebhook } from '../support/work
 import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
 import type { FinalRequestState } from '../../core/requests/records';
 import type { DeviceLocation, LightingRunActivities, LightingRunContext, UnswitchedDevice } from '../../activities/lighting-runs';
-import type { LightingRunInput } from '../../core/lighting-schedules/model';
-import { astronomicalInstants, astronomicalWindow, type AstronomicalEntry } from '../../core/lighting-schedules/model';
+import { type AstronomicalEntry, astronomicalInstants, astronomicalWindow, type LightingRunInput } from '../../core/lighting-schedules/model';
 import { localDateTimeAt, parseLocalDate } from '../../common/time-zones';
 import type { AstronomicalRunSummary } from '../../workflows/public-lighting/astronomical-lighting';
 import { workflowsPath } from '../../worker/core-worker';

@@ -6,10 +6,9 @@
 // request per minute. Devices without any location get a recorded NOT_OK NO_LOCATION.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { sleep, workflowInfo } from '@temporalio/workflow';
-import { astronomicalInstants, astronomicalWindow, compactUtcMinute, temporalScheduleId } from '../../core/lighting-schedules/model';
+import { astronomicalInstants, astronomicalWindow, compactUtcMinute, type LightingRunInput, temporalScheduleId } from '../../core/lighting-schedules/model';
 import { formatLocalDate, localDateAt, parseLocalDate, type LocalDate } from '../../common/time-zones';
 import type { UnswitchedDevice } from '../../activities/lighting-runs';
-import type { LightingRunInput } from '../../core/lighting-schedules/model';
 import type { DeviceTarget } from '../../core/requests/request-types';
 import {
   forEachTargetPage,

@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import { type LightValue } from '../../common/device-commands';
 import { coreTaskQueue } from '../../core/protocols';
-import { scheduledLightingFunction, scheduledSetLightDomain, scheduledSetLightOperation } from '../../core/lighting-schedules/model';
+import { type LightingRunInput, scheduledLightingFunction, scheduledSetLightDomain, scheduledSetLightOperation } from '../../core/lighting-schedules/model';
 import {
   devicesAttribute,
   devicesForSearchAttribute,
@@ -15,7 +15,6 @@ import {
   organisationAttribute,
 } from '../../common/search-attributes';
 import type { DeviceLocation, LightingRunActivities, LightingRunContext, UnswitchedDevice } from '../../activities/lighting-runs';
-import type { LightingRunInput } from '../../core/lighting-schedules/model';
 import type { DeviceRequestOptions, DeviceTarget } from '../../core/requests/request-types';
 import { groupRequestWorkflow, type GroupRequestInput } from '../common/group-request';
 import { setLightWorkflow, type SetLightInput } from './set-light';

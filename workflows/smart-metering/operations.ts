@@ -1,7 +1,6 @@
 // Smart metering operations: one workflow per OSGP operation, each one or more functional actions on every
 // meter of the request (workflow id = correlation uid). Bundle runs the caller's actions over one association.
-import type { RequestSummary } from '../common/device-request';
-import type { DeviceRequestInput } from '../common/device-request';
+import type { DeviceRequestInput, RequestSummary } from '../common/device-request';
 import type { SmartMeteringAction } from './domain/actions';
 import type { EventLogCategory, PeriodType } from '../../common/smart-metering';
 import { runMeterRequest } from './meter-request';
