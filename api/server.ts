@@ -156,14 +156,34 @@ function errorHandler({ logger }: ApiDeps): ErrorRequestHandler {
       res.status(error.status).json({ error: error.code, message: error.message, issues } satisfies ErrorResponse);
       return;
     }
-    // express.json() reports a body it cannot parse with a status of 400 or 413.
-    const status = (error as { status?: number }).status;
-    if (status === 400 || status === 413) {
-      const message = status === 413 ? 'Request body is too large' : 'Request body is not valid JSON';
-      res.status(status).json({ error: 'VALIDATION_FAILED', message, issues: [{ field: 'body', message }] });
+    const refusal = bodyRefusal(error);
+    if (refusal) {
+      res.status(refusal.status).json(refusal.body);
       return;
     }
     logger.error('unhandled error', { method: req.method, path: req.path, error, stack: (error as Error)?.stack });
     res.status(500).json({ error: 'INTERNAL', message: 'Internal error; it has been logged' } satisfies ErrorResponse);
   };
+}
+
+/**
+ * What express.json() refuses before any handler runs, answered with its own 4xx (body-parser marks them
+ * with a `type`): a body that is not JSON (400), too large (413), or in a charset or content encoding it
+ * cannot read (415; unhandled, these were answered 500).
+ */
+function bodyRefusal(error: unknown): { status: 400 | 413 | 415; body: ErrorResponse } | null {
+  const { status, type } = error as { status?: number; type?: string };
+  const refused = (statusCode: 400 | 413 | 415, code: string, field: string, message: string) => ({
+    status: statusCode,
+    body: { error: code, message, issues: [{ field, message }] },
+  });
+  if (type === 'charset.unsupported') {
+    return refused(415, 'UNSUPPORTED_MEDIA_TYPE', 'header.content-type', 'JSON bodies must be UTF-8 (charset=utf-8 or none)');
+  }
+  if (type === 'encoding.unsupported') {
+    return refused(415, 'UNSUPPORTED_MEDIA_TYPE', 'header.content-encoding', 'Content-Encoding must be identity, gzip or deflate');
+  }
+  if (status === 413) return refused(413, 'VALIDATION_FAILED', 'body', 'Request body is too large');
+  if (status === 400) return refused(400, 'VALIDATION_FAILED', 'body', 'Request body is not valid JSON');
+  return null;
 }

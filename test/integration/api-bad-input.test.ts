@@ -1,0 +1,65 @@
+/**
+ * Reproducers of the API defects fuzzing found (issue 10), against the real API, PostgreSQL and Temporal:
+ * each input is refused with a 4xx that names what is wrong, never a 500.
+ */
+import { randomBytes } from 'node:crypto';
+import { generateKeyPair, publicKeyToPem } from '../../adapters/oslp/envelope';
+import type { ErrorResponse } from '../../api/contracts/common';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+jest.setTimeout(60_000);
+
+const run = Date.now().toString(36);
+const deviceIdentification = `BAD-INPUT-${run}`;
+let platform: TestPlatform;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ workers: false });
+  const added = await platform.client(platform.adminKey).core.addDevice({
+    body: {
+      deviceIdentification,
+      protocol: 'OSLP',
+      deviceUid: randomBytes(12).toString('base64'),
+      publicKey: publicKeyToPem(generateKeyPair().publicKey),
+    },
+  });
+  expect(added.status).toBe(201);
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+interface Answer {
+  status: number;
+  body: ErrorResponse;
+}
+
+async function call(method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const response = await fetch(`${platform.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${platform.adminKey}`, 'content-type': 'application/json', ...options.headers },
+    body: options.body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as ErrorResponse };
+}
+
+const fieldsOf = (answer: Answer) => (answer.body.issues ?? []).map((issue) => issue.field);
+
+describe('a JSON body in a charset or encoding the API does not read', () => {
+  test('is 415, not 500', async () => {
+    const latin1 = await call('POST', '/v1/admin/api-keys', {
+      headers: { 'content-type': 'application/json; charset=latin1' },
+      body: '{"label":"x"}',
+    });
+    expect(latin1.status).toBe(415);
+    expect(latin1.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(fieldsOf(latin1)).toEqual(['header.content-type']);
+
+    const compressed = await call('POST', '/v1/admin/api-keys', { headers: { 'content-encoding': 'compress' }, body: '{"label":"x"}' });
+    expect(compressed.status).toBe(415);
+    expect(compressed.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(fieldsOf(compressed)).toEqual(['header.content-encoding']);
+  });
+});
