@@ -5,7 +5,7 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { protocols } from '../../common/device-commands';
 import { device } from './core';
-import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, standardErrors } from './common';
+import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, standardErrors, isoDateTime } from './common';
 
 const c = initContract();
 
@@ -58,7 +58,6 @@ const nextCursor = z.string().nullable().describe('Pass as `after` to read the n
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
 const organisationPath = z.object({ organisationIdentification: identification });
 const devicePath = z.object({ deviceIdentification: identification });
-const timestamp = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
 
 export const adminContract = c.router({
   createOrganisation: {
@@ -236,8 +235,8 @@ export const adminContract = c.router({
     query: z.object({
       deviceIdentification: identification.optional(),
       correlationUid: z.string().min(1).max(200).optional(),
-      from: timestamp.optional().describe('Messages at or after this time'),
-      to: timestamp.optional().describe('Messages before this time'),
+      from: isoDateTime.optional().describe('Messages at or after this time'),
+      to: isoDateTime.optional().describe('Messages before this time'),
       limit,
       after: z
         .string()

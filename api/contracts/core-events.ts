@@ -3,7 +3,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import type { OslpEvent } from '../../adapters/oslp/messages';
-import { errorResponse, identification, standardErrors } from './common';
+import { errorResponse, identification, standardErrors, isoDateTime } from './common';
 
 const c = initContract();
 
@@ -62,7 +62,6 @@ export const deviceEvent = z.object({
 });
 export type DeviceEventView = z.infer<typeof deviceEvent>;
 
-const isoDateTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
 
 export const notificationWebhook = z.object({
   url: z.string(),

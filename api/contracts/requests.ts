@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { acceptedRequest, errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, errorResponse, identification, standardErrors, isoDateTime } from './common';
 
 const c = initContract();
 
@@ -49,7 +49,6 @@ export const requestView = requestSummary.extend({
 });
 export type RequestView = z.infer<typeof requestView>;
 
-const isoDateTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
 
 export const findRequestsQuery = z
   .object({

@@ -5,14 +5,12 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventLogCategories, periodTypes } from '../../workflows/smart-metering/domain/meter-model';
 import { device } from './core';
-import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors, isoDateTime } from './common';
 
 const c = initContract();
 
 const hex = (bytes: number, what: string) =>
   z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `must be the ${bytes}-byte ${what} as ${bytes * 2} hex digits`);
-
-const isoTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' });
 
 export const obisCode = z
   .string()
@@ -22,7 +20,7 @@ export const obisCode = z
 
 const deviceCommandResponses = { 202: acceptedRequest, 404: errorResponse, 409: errorResponse, 503: errorResponse, ...standardErrors } as const;
 
-const timeRange = { from: isoTime.describe('Start of the range (inclusive)'), to: isoTime.describe('End of the range') };
+const timeRange = { from: isoDateTime.describe('Start of the range (inclusive)'), to: isoDateTime.describe('End of the range') };
 const rangeInOrder = (value: { from: string; to: string }) => Date.parse(value.from) < Date.parse(value.to);
 const rangeMessage = { message: 'must be after `from`', path: ['to'] };
 

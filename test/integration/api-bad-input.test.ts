@@ -63,3 +63,19 @@ describe('a JSON body in a charset or encoding the API does not read', () => {
     expect(fieldsOf(compressed)).toEqual(['header.content-encoding']);
   });
 });
+
+describe('a date-time PostgreSQL cannot store', () => {
+  // Year 0 does not exist in PostgreSQL's calendar; the second one is year 0 in UTC.
+  const instants = ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00'];
+  const routes = ['/v1/requests', '/v1/core/events', '/v1/admin/message-logs'];
+
+  test.each(routes)('in a filter of %s is 400 naming the field', async (route) => {
+    for (const instant of instants) {
+      for (const field of ['from', 'to']) {
+        const answer = await call('GET', `${route}?${field}=${encodeURIComponent(instant)}`);
+        expect({ instant, field, status: answer.status }).toEqual({ instant, field, status: 400 });
+        expect(fieldsOf(answer)).toContain(`query.${field}`);
+      }
+    }
+  });
+});
