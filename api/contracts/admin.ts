@@ -5,7 +5,7 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { protocols } from '../../common/device-commands';
 import { device } from './core';
-import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, standardErrors, isoDateTime } from './common';
+import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, standardErrors, isoDateTime, text } from './common';
 
 const c = initContract();
 
@@ -66,7 +66,7 @@ export const adminContract = c.router({
     summary: 'Create an organisation and its first API key (shown once); ADMIN only',
     body: z.object({
       organisationIdentification: identification,
-      name: z.string().min(1).max(255),
+      name: text.min(1).max(255),
       platformFunctionGroup: platformFunctionGroup.default('USER'),
     }),
     responses: {
@@ -100,7 +100,7 @@ export const adminContract = c.router({
     path: '/v1/admin/organisations/:organisationIdentification',
     summary: "Change an organisation's name and platform function group; ADMIN only, never demoting itself",
     pathParams: organisationPath,
-    body: z.object({ name: z.string().min(1).max(255), platformFunctionGroup }),
+    body: z.object({ name: text.min(1).max(255), platformFunctionGroup }),
     responses: { 200: organisation, 404: errorResponse, 409: errorResponse, ...standardErrors },
   },
   activateOrganisation: {
@@ -198,8 +198,7 @@ export const adminContract = c.router({
     summary: "Set a device's public key (PEM, ECDSA P-256), which its signed messages are verified with (device owner or ADMIN)",
     pathParams: devicePath,
     body: z.object({
-      publicKey: z
-        .string()
+      publicKey: text
         .max(4096)
         .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM (SPKI) public key' })
         .describe("PEM of the device's ECDSA P-256 public key"),
@@ -224,7 +223,7 @@ export const adminContract = c.router({
     path: '/v1/admin/devices/:deviceIdentification/protocol',
     summary: "Set a device's protocol, one of admin.getProtocolInfos; ADMIN only",
     pathParams: devicePath,
-    body: z.object({ protocol: z.enum(protocols), protocolVersion: z.string().min(1).max(32) }),
+    body: z.object({ protocol: z.enum(protocols), protocolVersion: text.min(1).max(32) }),
     responses: { 200: device, 404: errorResponse, ...standardErrors },
   },
   findMessageLogs: {
@@ -234,7 +233,7 @@ export const adminContract = c.router({
       'Messages exchanged with devices, newest first, paged. ADMIN: all; other organisations: deviceIdentification required, with a function group allowing FIND_MESSAGE_LOGS on it',
     query: z.object({
       deviceIdentification: identification.optional(),
-      correlationUid: z.string().min(1).max(200).optional(),
+      correlationUid: text.min(1).max(200).optional(),
       from: isoDateTime.optional().describe('Messages at or after this time'),
       to: isoDateTime.optional().describe('Messages before this time'),
       limit,
@@ -256,7 +255,7 @@ export const adminContract = c.router({
     summary:
       'Issue an API key (shown once; stored hashed) for the calling organisation, or, for ADMIN, for another organisation',
     body: z.object({
-      label: z.string().trim().min(1).max(100).describe('What the key is for, e.g. the application using it'),
+      label: text.trim().min(1).max(100).describe('What the key is for, e.g. the application using it'),
       organisationIdentification: identification.optional().describe('Default: the calling organisation'),
     }),
     responses: {

@@ -12,6 +12,13 @@ export const errorResponse = z.object({
 export type ErrorResponse = z.infer<typeof errorResponse>;
 
 /**
+ * The base of every free-text input: PostgreSQL cannot hold U+0000 in a text value (it fails with SQLSTATE
+ * 22021), so it is refused here, naming the field, instead of reaching the database.
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this refuses
+export const text = z.string().regex(/^[^\u0000]*$/, 'must not contain the NUL character (U+0000)');
+
+/**
  * An ISO 8601 date-time with a time zone, at an instant PostgreSQL can store: its calendar has no year 0, so
  * 0000-01-01T00:00:00Z (or 0001-01-01T00:00:00+01:00, year 0 in UTC) fails there with SQLSTATE 22008.
  */
@@ -57,12 +64,10 @@ export const acceptedRequest = z.object({
 });
 export type AcceptedRequest = z.infer<typeof acceptedRequest>;
 
-
 /** Headers of every device request: an idempotency key and OSGP's request options. */
 export const deviceRequestHeaders = z
   .object({
-    'idempotency-key': z
-      .string()
+    'idempotency-key': text
       .min(1)
       .max(128)
       .optional()

@@ -3,7 +3,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import type { OslpEvent } from '../../adapters/oslp/messages';
-import { errorResponse, identification, standardErrors, isoDateTime } from './common';
+import { errorResponse, identification, standardErrors, isoDateTime, text } from './common';
 
 const c = initContract();
 
@@ -92,7 +92,7 @@ export const coreEventsContract = c.router({
         from: isoDateTime.optional().describe('Received at or after (inclusive)'),
         to: isoDateTime.optional().describe('Received before (exclusive)'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
-        after: z.string().max(200).optional().describe('nextCursor of the previous page'),
+        after: text.max(200).optional().describe('nextCursor of the previous page'),
       })
       .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
         message: 'must not be after `to`',
@@ -118,12 +118,11 @@ export const coreEventsContract = c.router({
       '`sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>", keyed with the secret>`. Any 2xx answer is a delivery; ' +
       'anything else, or no answer within 10 s, is retried with backoff for the configured retry period.',
     body: z.object({
-      url: z
-        .string()
+      url: text
         .max(2000)
         .url()
         .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http or https URL' }),
-      secret: z.string().min(16).max(256).describe('Signs every notification (HMAC-SHA256); never shown again'),
+      secret: text.min(16).max(256).describe('Signs every notification (HMAC-SHA256); never shown again'),
     }),
     responses: { 200: notificationWebhook, ...standardErrors },
   },

@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { acceptedRequest, errorResponse, identification, standardErrors, isoDateTime } from './common';
+import { acceptedRequest, errorResponse, identification, standardErrors, isoDateTime, text } from './common';
 
 const c = initContract();
 
@@ -73,7 +73,7 @@ export const findRequestsQuery = z
     from: isoDateTime.optional().describe('Created at or after (inclusive)'),
     to: isoDateTime.optional().describe('Created before (exclusive)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    after: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque; keep the same filters)'),
+    after: text.min(1).max(512).optional().describe('The nextCursor of the previous page (opaque; keep the same filters)'),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
     message: 'must be after `from`',

@@ -79,3 +79,59 @@ describe('a date-time PostgreSQL cannot store', () => {
     }
   });
 });
+
+describe('a NUL character in a free-text field', () => {
+  const nul = 'a\u0000b';
+  const cases: Array<{ name: string; method: string; path: () => string; body: () => object; field: string }> = [
+    { name: 'setDeviceAlias', method: 'PUT', path: () => `/v1/core/devices/${deviceIdentification}/alias`, body: () => ({ alias: nul }), field: 'body.alias' },
+    { name: 'updateDevice', method: 'PUT', path: () => `/v1/core/devices/${deviceIdentification}`, body: () => ({ alias: nul }), field: 'body.alias' },
+    {
+      name: 'createOrganisation',
+      method: 'POST',
+      path: () => '/v1/admin/organisations',
+      body: () => ({ organisationIdentification: `nul-${run}`, name: nul }),
+      field: 'body.name',
+    },
+    {
+      name: 'changeOrganisation',
+      method: 'PUT',
+      path: () => `/v1/admin/organisations/nul-${run}`,
+      body: () => ({ name: nul, platformFunctionGroup: 'USER' }),
+      field: 'body.name',
+    },
+    { name: 'createApiKey', method: 'POST', path: () => '/v1/admin/api-keys', body: () => ({ label: nul }), field: 'body.label' },
+    {
+      name: 'createDeviceGroup',
+      method: 'POST',
+      path: () => '/v1/core/device-groups',
+      body: () => ({ groupIdentification: `nul-${run}`, kind: 'STATIC', description: nul }),
+      field: 'body.description',
+    },
+    {
+      name: 'createLightingSchedule',
+      method: 'POST',
+      path: () => '/v1/public-lighting/lighting-schedules',
+      body: () => ({
+        identification: `nul-${run}`,
+        description: nul,
+        timeZone: 'Europe/Amsterdam',
+        deviceIdentifications: [deviceIdentification],
+        entries: [{ kind: 'calendar', daysOfWeek: ['MONDAY'], time: '20:00', lightValues: [{ index: 0, on: true }] }],
+      }),
+      field: 'body.description',
+    },
+    {
+      name: 'setNotificationWebhook',
+      method: 'PUT',
+      path: () => '/v1/core/notification-webhook',
+      body: () => ({ url: 'http://127.0.0.1:9/hook', secret: `0123456789abcdef${nul}` }),
+      field: 'body.secret',
+    },
+  ];
+
+  test.each(cases)('in $name is 400 naming $field', async ({ method, path, body, field }) => {
+    const answer = await call(method, path(), { body: JSON.stringify(body()) });
+    expect(answer.status).toBe(400);
+    expect(fieldsOf(answer)).toContain(field);
+  });
+});
