@@ -99,18 +99,27 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable
   }
 }
 
+/**
+ * The key of an `Authorization: Bearer <key>` header: exactly that scheme, one space and one token, so a
+ * header with anything else (another case, extra words, a second space) is refused rather than read loosely.
+ */
+const bearerHeader = /^Bearer ([^\s]+)$/;
+
 /** A Bearer API key, or else a verified client certificate (mutual TLS); both at once must agree. */
 function authenticate({ prisma }: ApiDeps): RequestHandler {
   return (req, res, next) => {
-    const [scheme, key] = (req.header('authorization') ?? '').split(' ');
+    const authorization = req.header('authorization');
+    const key = authorization === undefined ? undefined : bearerHeader.exec(authorization)?.[1];
     const caller: Promise<Authentication> =
-      scheme?.toLowerCase() === 'bearer' && key
-        ? findOrganisationByApiKey(prisma, key).then((organisation) => {
-            if (!organisation) return { refused: 'Unknown or revoked API key' };
-            const conflict = certificateConflict(req, organisation);
-            return conflict ? { refused: conflict } : { organisation };
-          })
-        : authenticateByClientCertificate(prisma, req);
+      authorization === undefined
+        ? authenticateByClientCertificate(prisma, req)
+        : key === undefined
+          ? Promise.resolve({ refused: 'The Authorization header must be "Bearer <API key>"' })
+          : findOrganisationByApiKey(prisma, key).then((organisation) => {
+              if (!organisation) return { refused: 'Unknown or revoked API key' };
+              const conflict = certificateConflict(req, organisation);
+              return conflict ? { refused: conflict } : { organisation };
+            });
     caller.then((outcome) => {
       if ('refused' in outcome) {
         res.status(401).json({ error: 'UNAUTHENTICATED', message: outcome.refused } satisfies ErrorResponse);

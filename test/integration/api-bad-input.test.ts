@@ -135,3 +135,17 @@ describe('a NUL character in a free-text field', () => {
     expect(fieldsOf(answer)).toContain(field);
   });
 });
+
+describe('the Authorization header', () => {
+  const devices = (authorization: string) =>
+    fetch(`${platform.baseUrl}/v1/core/devices?limit=1`, { headers: { authorization } }).then((response) => response.status);
+
+  test('is exactly "Bearer <key>": anything after the key, another case or extra spaces are 401', async () => {
+    expect(await devices(`Bearer ${platform.adminKey}`)).toBe(200);
+    expect(await devices(`Bearer ${platform.adminKey} junk`)).toBe(401);
+    expect(await devices(`bearer ${platform.adminKey}`)).toBe(401);
+    expect(await devices(`BEARER ${platform.adminKey}`)).toBe(401);
+    expect(await devices(`Bearer  ${platform.adminKey}`)).toBe(401);
+    expect(await devices(`Basic ${platform.adminKey}`)).toBe(401);
+  });
+});
