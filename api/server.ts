@@ -29,7 +29,11 @@ export interface AppOptions {
   metrics?: MetricsRegistry;
   /** Requests per organisation; default 50/s with bursts of 200. */
   rateLimit?: RateLimit;
+  /** How long /health waits for the database and for Temporal before reporting them unavailable; default 2 s. */
+  healthProbeTimeoutMs?: number;
 }
+
+const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
 export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Express {
   const app = express();
@@ -44,10 +48,15 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   });
   app.use(express.json({ limit: '1mb' }));
 
+  const probeTimeoutMs = options.healthProbeTimeoutMs ?? DEFAULT_HEALTH_PROBE_TIMEOUT_MS;
   app.get('/health', async (_req, res) => {
     const checks = await Promise.all([
-      probe(() => deps.prisma.$queryRawUnsafe('SELECT 1')),
-      probe(() => deps.temporal.workflowService.getSystemInfo({})),
+      probe(() => deps.prisma.$queryRawUnsafe('SELECT 1'), probeTimeoutMs),
+      // The deadline ends the gRPC call itself (and its retries), not only our wait for it.
+      probe(
+        () => deps.temporal.withDeadline(Date.now() + probeTimeoutMs, () => deps.temporal.workflowService.getSystemInfo({})),
+        probeTimeoutMs,
+      ),
     ]);
     const [database, temporal] = checks;
     const healthy = checks.every((c) => c === 'ok');
@@ -90,12 +99,20 @@ function routeOf(req: express.Request): string {
   return route?.path ?? (req.path.startsWith('/v1') ? 'unmatched' : req.path);
 }
 
-async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+/** 'ok' when the check succeeds within `timeoutMs`; a check that fails or is still waiting then is 'unavailable'. */
+async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'unavailable'>((resolve) => {
+    timer = setTimeout(() => resolve('unavailable'), timeoutMs);
+  });
+  const outcome = check().then(
+    () => 'ok' as const,
+    () => 'unavailable' as const,
+  );
   try {
-    await check();
-    return 'ok';
-  } catch {
-    return 'unavailable';
+    return await Promise.race([outcome, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
