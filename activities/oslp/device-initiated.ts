@@ -27,8 +27,11 @@ import {
   checkDeviceInitiatedSequenceNumber,
   handleConfirmRegisterDevice,
   handleRegisterDevice,
+  registrationAddress,
+  registrationFingerprint,
   type OslpDeviceSequenceState,
 } from '../../adapters/oslp/registration';
+import { isSequenceNumber } from '../../adapters/oslp/sequence';
 import { summarize } from './translate';
 
 export interface DeviceInitiatedDeps {
@@ -102,43 +105,51 @@ export function createOslpListenerHandler({
       let accepted: boolean;
       if (message.registerDeviceRequest) {
         const request = message.registerDeviceRequest;
-        const outcome = handleRegisterDevice(state, ctx.sequenceNumber, request, { randomPlatform: randomInt(0, 65536), now: now() });
-        accepted = outcome.accepted;
-        if (outcome.accepted) {
-          await prisma.device.update({
-            where: { id: device.id },
-            data: {
-              ...stateColumns(outcome.state),
-              networkAddress: addressOf(request.ipAddress, ctx.remoteAddress),
-            },
-          });
-        } else logger.warn('registration refused', { device: device.identification, reason: outcome.reason });
-        reply = { message: { registerDeviceResponse: outcome.response }, sequenceNumber: outcome.sequenceNumber };
+        const fingerprint = { deviceId: device.id, ...registrationFingerprint(ctx.sequenceNumber, request) };
+        const registeredBefore =
+          isSequenceNumber(request.randomDevice) && (await prisma.oslpRegistration.count({ where: fingerprint })) > 0;
+        const outcome = handleRegisterDevice(state, ctx.sequenceNumber, request, {
+          randomPlatform: randomInt(0, 65536),
+          now: now(),
+          registeredBefore,
+        });
+        // Stored only if nobody changed the state meanwhile: of two copies of one frame at once, one wins.
+        accepted =
+          outcome.accepted &&
+          (await prisma.$transaction(async (tx) => {
+            const networkAddress = registrationAddress(request.ipAddress, ctx.remoteIp);
+            if (!(await storeIfUnchanged(tx, device.id, state, { ...stateColumns(outcome.state), networkAddress }))) return false;
+            await tx.oslpRegistration.create({ data: fingerprint });
+            return true;
+          }));
+        if (!accepted) logger.warn('registration refused', { device: device.identification, reason: outcome.accepted ? 'CONCURRENT' : outcome.reason });
+        const response = accepted ? outcome.response : { ...outcome.response, status: 'REJECTED' as const, randomPlatform: 0 };
+        reply = { message: { registerDeviceResponse: response }, sequenceNumber: outcome.sequenceNumber };
       } else if (message.confirmRegisterDeviceRequest) {
         const outcome = handleConfirmRegisterDevice(state, ctx.sequenceNumber, message.confirmRegisterDeviceRequest);
-        accepted = outcome.accepted;
-        if (outcome.accepted) {
-          await prisma.device.update({
-            where: { id: device.id },
-            data: { ...stateColumns(outcome.state), registeredAt: now() },
-          });
-          logger.info('device registered', { device: device.identification, address: device.networkAddress });
-        } else logger.warn('registration confirmation refused', { device: device.identification, reason: outcome.reason });
-        reply = { message: { confirmRegisterDeviceResponse: outcome.response }, sequenceNumber: outcome.sequenceNumber };
+        accepted =
+          outcome.accepted && (await storeIfUnchanged(prisma, device.id, state, { ...stateColumns(outcome.state), registeredAt: now() }));
+        if (accepted) logger.info('device registered', { device: device.identification, address: device.networkAddress });
+        else logger.warn('registration confirmation refused', { device: device.identification, reason: outcome.accepted ? 'CONCURRENT' : outcome.reason });
+        const response = accepted ? outcome.response : { ...outcome.response, status: 'REJECTED' as const };
+        reply = { message: { confirmRegisterDeviceResponse: response }, sequenceNumber: outcome.sequenceNumber };
       } else if (message.eventNotificationRequest) {
         const check = checkDeviceInitiatedSequenceNumber(state, ctx.sequenceNumber);
-        accepted = check.accepted;
-        if (check.accepted) {
-          const receivedAt = now();
-          // The sequence number and the events together: a stored event always belongs to an accepted message.
-          const [, events] = await prisma.$transaction([
-            prisma.device.update({ where: { id: device.id }, data: stateColumns(check.state) }),
-            prisma.deviceEvent.createManyAndReturn({
-              data: message.eventNotificationRequest.notifications.map((n) =>
-                eventRow(device.identification, n, receivedAt, platformEventType(device.deviceType, n)),
-              ),
-            }),
-          ]);
+        const notifications = message.eventNotificationRequest.notifications;
+        const receivedAt = now();
+        // The sequence number and the events together, and only if the stored number is still the one checked:
+        // a stored event always belongs to an accepted message, and of two copies of one frame at once one wins.
+        const events = check.accepted
+          ? await prisma.$transaction(async (tx) => {
+              const claimed = await storeIfUnchanged(tx, device.id, state, stateColumns(check.state));
+              if (!claimed) return null;
+              return tx.deviceEvent.createManyAndReturn({
+                data: notifications.map((n) => eventRow(device.identification, n, receivedAt, platformEventType(device.deviceType, n))),
+              });
+            })
+          : null;
+        accepted = events !== null;
+        if (events !== null) {
           if (device.deviceType === 'LMD') {
             await startTransitions(device.id, events).catch((error: unknown) =>
               logger.error('could not start the transitions of a light measurement device', { device: device.identification, error }),
@@ -148,9 +159,9 @@ export function createOslpListenerHandler({
           await notifySubscribers(device.id, events).catch((error: unknown) =>
             logger.error('could not notify subscribers of device events', { device: device.identification, error }),
           );
-        } else logger.warn('event notification refused', { device: device.identification, reason: check.reason });
+        } else logger.warn('event notification refused', { device: device.identification, reason: check.accepted ? 'CONCURRENT' : check.reason });
         reply = {
-          message: { eventNotificationResponse: { status: check.accepted ? 'OK' : 'REJECTED' } },
+          message: { eventNotificationResponse: { status: accepted ? 'OK' : 'REJECTED' } },
           sequenceNumber: ctx.sequenceNumber,
         };
       } else {
@@ -396,8 +407,16 @@ function stateColumns(state: OslpDeviceSequenceState) {
   };
 }
 
-/** The address the device reports, unless it reports none (0.0.0.0); then the one it connected from. */
-function addressOf(reported: Buffer | undefined, remoteAddress: string): string {
-  if (reported && reported.length === 4 && reported.some((octet) => octet !== 0)) return [...reported].join('.');
-  return remoteAddress.replace(/^::ffff:/, '');
+/**
+ * Writes a device's new OSLP state only if its stored sequence state is still `expected` (what the rules
+ * decided on); false when a concurrent message changed it first.
+ */
+async function storeIfUnchanged(
+  prisma: Pick<PrismaClient, 'device'>,
+  deviceId: string,
+  expected: OslpDeviceSequenceState,
+  data: Prisma.DeviceUpdateManyMutationInput,
+): Promise<boolean> {
+  const { count } = await prisma.device.updateMany({ where: { id: deviceId, ...stateColumns(expected) }, data });
+  return count === 1;
 }

@@ -33,7 +33,10 @@ export interface OslpInboundContext {
   /** The sequence number the device sent. */
   sequenceNumber: number;
   kind: OslpMessageKind;
+  /** ip:port the frame came from, for logs. */
   remoteAddress: string;
+  /** The IP address alone (IPv4-mapped IPv6 as plain IPv4): where a device without an address of its own is reached. */
+  remoteIp: string;
 }
 
 export interface OslpInboundReply {
@@ -119,9 +122,10 @@ class ConnectionHandler {
   }
 
   async serve(socket: net.Socket): Promise<void> {
-    const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const remoteIp = (socket.remoteAddress ?? '?').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    const remoteAddress = `${remoteIp}:${socket.remotePort ?? '?'}`;
     try {
-      const answer = await this.answerFor(socket, remoteAddress);
+      const answer = await this.answerFor(socket, remoteAddress, remoteIp);
       if (answer) socket.end(answer);
       else socket.destroy();
     } catch (error) {
@@ -130,7 +134,7 @@ class ConnectionHandler {
     }
   }
 
-  private async answerFor(socket: net.Socket, remoteAddress: string): Promise<Buffer | null> {
+  private async answerFor(socket: net.Socket, remoteAddress: string, remoteIp: string): Promise<Buffer | null> {
     const envelope = await this.readEnvelope(socket);
     const deviceUid = envelope.deviceUid.toString('base64');
     const device = await this.options.handler.findDevice(Buffer.from(envelope.deviceUid));
@@ -146,6 +150,7 @@ class ConnectionHandler {
       sequenceNumber: envelope.sequenceNumber,
       kind: messageKind(message),
       remoteAddress,
+      remoteIp,
     };
     const reply = await this.callHandler(context, message, known);
     if (!reply) {
