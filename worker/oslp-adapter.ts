@@ -90,19 +90,25 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
       : undefined;
   if (!options.clientConnection) logger.warn('no Temporal client connection: device events are stored, nobody is notified of them');
 
+  // Refused frames are counted, never stored: unauthenticated input must not cost a database write per frame
+  // (the listener logs a rate-limited sample of them).
+  const framesRefused = metrics.counter('osgp_oslp_frames_refused_total', 'OSLP frames the listener refused, by reason');
   const listener = await startOslpListener({
     host: config.OSLP_LISTENER_HOST,
     port: config.OSLP_LISTENER_PORT,
     platformPrivateKey: platformKey.privateKey,
-    handler: createOslpListenerHandler({
-      prisma,
-      logger,
-      temporal: options.clientConnection
-        ? new Client({ connection: options.clientConnection, namespace: config.TEMPORAL_NAMESPACE })
-        : undefined,
-      notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
-      lightMeasurementRequestOptions,
-    }),
+    handler: {
+      ...createOslpListenerHandler({
+        prisma,
+        logger,
+        temporal: options.clientConnection
+          ? new Client({ connection: options.clientConnection, namespace: config.TEMPORAL_NAMESPACE })
+          : undefined,
+        notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
+        lightMeasurementRequestOptions,
+      }),
+      onRejected: (rejection) => framesRefused.inc({ code: rejection.code }),
+    },
     logger,
   });
 

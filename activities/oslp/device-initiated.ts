@@ -17,7 +17,7 @@ import { devicesAttribute, operationAttribute, organisationAttribute } from '../
 import type { Prisma, PrismaClient } from '../../db/client';
 import { groupAllows } from '../../api/authorization';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp/envelope';
-import type { OslpInboundContext, OslpInboundReply, OslpListenerHandler, OslpRejection } from '../../adapters/oslp/listener';
+import type { OslpInboundContext, OslpInboundReply, OslpListenerHandler } from '../../adapters/oslp/listener';
 import type { EventNotification, OslpMessage } from '../../adapters/oslp/messages';
 import { deviceEventNotificationId, type NotificationPayload } from '../notifications';
 import { createRequestService } from '../../api/request-service';
@@ -170,23 +170,6 @@ export function createOslpListenerHandler({
       }
       await logMessage(ctx, 'TO_DEVICE', reply.message, accepted ? 'OK' : 'REJECTED');
       return reply;
-    },
-
-    onRejected(rejection: OslpRejection, remoteAddress: string) {
-      logger.warn('OSLP frame rejected', { ...rejection, remoteAddress });
-      // A frame that named a known device (e.g. badly signed) shows in that device's message log.
-      if (!rejection.deviceIdentification) return;
-      prisma.deviceMessageLog
-        .create({
-          data: {
-            deviceIdentification: rejection.deviceIdentification,
-            direction: 'FROM_DEVICE',
-            messageType: 'rejected',
-            result: rejection.code,
-            summary: `${rejection.message} (from ${remoteAddress})`,
-          },
-        })
-        .catch((error: unknown) => logger.error('could not log a rejected frame', { error }));
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
  * Reproducers of the OSLP listener defects fuzzing found (issue 10, defects 7-11), against the platform's
- * real listener and handler, PostgreSQL and TCP: replays of signed frames, and registrations with values the
- * database cannot hold or addresses nobody can connect to.
+ * real listener and handler, PostgreSQL and TCP: replays of signed frames, registrations with values the
+ * database cannot hold or addresses nobody can connect to, and frames whose signature fails.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { generateKeyPair, publicKeyOf, publicKeyToPem, type OslpKeyPair } from '../../adapters/oslp/envelope';
 import type { OslpMessage, RegisterDeviceRequest } from '../../adapters/oslp/messages';
-import { answerTo, signedFrame, withOtherPadding, withOtherSignature } from '../support/oslp-frames';
+import { answerTo, exchangeRaw, signedFrame, withOtherPadding, withOtherSignature } from '../support/oslp-frames';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 jest.setTimeout(60_000);
@@ -143,5 +143,27 @@ describe('RegisterDevice', () => {
     const answer = await device.send(device.frame(6000, registration(device, 31, ipAddress)));
     expect(answer?.registerDeviceResponse?.status).toBe('OK');
     expect(await stored(device)).toMatchObject({ networkAddress: '127.0.0.1', port: 12999 });
+  });
+});
+
+describe('frames whose signature fails', () => {
+  async function refusedBadSignatures(): Promise<number> {
+    const metrics = await (await fetch(`${platform.baseUrl}/metrics`)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('osgp_oslp_frames_refused_total{code="BAD_SIGNATURE"}'));
+    return line ? Number(line.split(' ')[1]) : 0;
+  }
+
+  test('are counted, not answered, and write no message-log row', async () => {
+    const device = await addDevice();
+    const confirmed = await register(device, 7000, 41);
+    const logRows = () => platform.db.prisma.deviceMessageLog.count({ where: { deviceIdentification: device.identification } });
+    const rowsBefore = await logRows();
+    const countedBefore = await refusedBadSignatures();
+    const stranger = generateKeyPair();
+    const forged = Array.from({ length: 25 }, (_, i) => signedFrame(device.uid, stranger.privateKey, confirmed + 1 + i, event('forged')));
+    for (const frame of forged) expect((await exchangeRaw(platform.listenerPort, frame)).length).toBe(0);
+    expect(await refusedBadSignatures()).toBe(countedBefore + forged.length);
+    expect(await logRows()).toBe(rowsBefore);
+    expect(await storedEvents(device)).toBe(0);
   });
 });
