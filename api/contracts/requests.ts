@@ -105,7 +105,7 @@ export const requestsContract = c.router({
     summary: 'State of a request and a result per device (paged by device identification)',
     description:
       'Readable, as often as needed, for the configured retention (REQUEST_RETENTION_DAYS, default 30 days) after the request finished.',
-    pathParams: z.object({ correlationUid: z.string().min(1).max(200) }),
+    pathParams: z.object({ correlationUid: text.min(1).max(200) }),
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(500),
       after: z.string().optional().describe('Device identification to continue after'),
@@ -120,7 +120,7 @@ export const requestsContract = c.router({
       'Answers 202 at once; the request then stops sending (a device exchange already under way may still complete) and ' +
       'ends in state CANCELLED, shown by getRequest. 409 when the request has finished already. The organisation that ' +
       'made the request only.',
-    pathParams: z.object({ correlationUid: z.string().min(1).max(200) }),
+    pathParams: z.object({ correlationUid: text.min(1).max(200) }),
     body: z.object({}).strict().optional(),
     responses: { 202: acceptedRequest, 404: errorResponse, 409: errorResponse, 503: errorResponse, ...standardErrors },
   },

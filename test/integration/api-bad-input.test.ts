@@ -129,6 +129,14 @@ describe('a NUL character in a free-text field', () => {
     },
   ];
 
+  test('in a request\'s correlation uid (getRequest, cancelRequest; found by the contract fuzz suite) is 400 naming it', async () => {
+    for (const [method, suffix] of [['GET', ''], ['POST', '/cancel']]) {
+      const answer = await call(method, `/v1/requests/${encodeURIComponent(nul)}${suffix}`);
+      expect(answer.status).toBe(400);
+      expect(fieldsOf(answer)).toContain('path.correlationUid');
+    }
+  });
+
   test.each(cases)('in $name is 400 naming $field', async ({ method, path, body, field }) => {
     const answer = await call(method, path(), { body: JSON.stringify(body()) });
     expect(answer.status).toBe(400);
