@@ -1,5 +1,19 @@
+import { isZodType } from '@ts-rest/core';
 import { generateOpenApi } from '@ts-rest/open-api';
 import { platformContract } from './contract';
+
+type OperationMapper = NonNullable<NonNullable<Parameters<typeof generateOpenApi>[2]>['operationMapper']>;
+
+/**
+ * ts-rest leaves every request body optional in the document, so generated clients and validators accepted
+ * an empty body the API then refuses: a body is required whenever its schema refuses `undefined`.
+ */
+const markRequiredBody: OperationMapper = (operation, route) => {
+  const { requestBody } = operation;
+  const body = 'body' in route ? route.body : undefined;
+  if (!requestBody || '$ref' in requestBody || !isZodType(body) || body.safeParse(undefined).success) return operation;
+  return { ...operation, requestBody: { ...requestBody, required: true } };
+};
 
 export function buildOpenApiDocument() {
   return generateOpenApi(
@@ -14,6 +28,6 @@ export function buildOpenApiDocument() {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'osgp_<id>_<secret>' } } },
       security: [{ apiKey: [] }],
     },
-    { setOperationId: 'concatenated-path' },
+    { setOperationId: 'concatenated-path', operationMapper: markRequiredBody },
   );
 }

@@ -31,7 +31,11 @@ export interface AppOptions {
   metrics?: MetricsRegistry;
   /** Requests per organisation; default 50/s with bursts of 200. */
   rateLimit?: RateLimit;
+  /** How long /health waits for the database and for Temporal before reporting them unavailable; default 2 s. */
+  healthProbeTimeoutMs?: number;
 }
+
+const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
 export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Express {
   const app = express();
@@ -46,10 +50,15 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   });
   app.use(express.json({ limit: '1mb' }));
 
+  const probeTimeoutMs = options.healthProbeTimeoutMs ?? DEFAULT_HEALTH_PROBE_TIMEOUT_MS;
   app.get('/health', async (_req, res) => {
     const checks = await Promise.all([
-      probe(() => deps.prisma.$queryRawUnsafe('SELECT 1')),
-      probe(() => deps.temporal.workflowService.getSystemInfo({})),
+      probe(() => deps.prisma.$queryRawUnsafe('SELECT 1'), probeTimeoutMs),
+      // The deadline ends the gRPC call itself (and its retries), not only our wait for it.
+      probe(
+        () => deps.temporal.withDeadline(Date.now() + probeTimeoutMs, () => deps.temporal.workflowService.getSystemInfo({})),
+        probeTimeoutMs,
+      ),
     ]);
     const [database, temporal] = checks;
     const healthy = checks.every((c) => c === 'ok');
@@ -92,27 +101,44 @@ function routeOf(req: express.Request): string {
   return route?.path ?? (req.path.startsWith('/v1') ? 'unmatched' : req.path);
 }
 
-async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+/** 'ok' when the check succeeds within `timeoutMs`; a check that fails or is still waiting then is 'unavailable'. */
+async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'unavailable'>((resolve) => {
+    timer = setTimeout(() => resolve('unavailable'), timeoutMs);
+  });
+  const outcome = check().then(
+    () => 'ok' as const,
+    () => 'unavailable' as const,
+  );
   try {
-    await check();
-    return 'ok';
-  } catch {
-    return 'unavailable';
+    return await Promise.race([outcome, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/**
+ * The key of an `Authorization: Bearer <key>` header: exactly that scheme, one space and one token, so a
+ * header with anything else (another case, extra words, a second space) is refused rather than read loosely.
+ */
+const bearerHeader = /^Bearer ([^\s]+)$/;
 
 /** A Bearer API key, or else a verified client certificate (mutual TLS); both at once must agree. */
 function authenticate({ prisma }: ApiDeps): RequestHandler {
   return (req, res, next) => {
-    const [scheme, key] = (req.header('authorization') ?? '').split(' ');
+    const authorization = req.header('authorization');
+    const key = authorization === undefined ? undefined : bearerHeader.exec(authorization)?.[1];
     const caller: Promise<Authentication> =
-      scheme?.toLowerCase() === 'bearer' && key
-        ? findOrganisationByApiKey(prisma, key).then((organisation) => {
-            if (!organisation) return { refused: 'Unknown or revoked API key' };
-            const conflict = certificateConflict(req, organisation);
-            return conflict ? { refused: conflict } : { organisation };
-          })
-        : authenticateByClientCertificate(prisma, req);
+      authorization === undefined
+        ? authenticateByClientCertificate(prisma, req)
+        : key === undefined
+          ? Promise.resolve({ refused: 'The Authorization header must be "Bearer <API key>"' })
+          : findOrganisationByApiKey(prisma, key).then((organisation) => {
+              if (!organisation) return { refused: 'Unknown or revoked API key' };
+              const conflict = certificateConflict(req, organisation);
+              return conflict ? { refused: conflict } : { organisation };
+            });
     caller.then((outcome) => {
       if ('refused' in outcome) {
         res.status(401).json({ error: 'UNAUTHENTICATED', message: outcome.refused } satisfies ErrorResponse);
@@ -170,28 +196,48 @@ function fieldAsSent(req: express.Request, field: string): string {
   return field;
 }
 
-/** The one place errors become answers: the API's own (ApiError), the core's (DomainError), and the rest as 500. */
+/** The one place errors become answers: the API's own (ApiError), the core's (DomainError), bodies express.json() refused, and the rest as 500. */
 function errorHandler({ logger }: ApiDeps): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const refusal =
+    const known =
       error instanceof ApiError
         ? { status: error.status, code: error.code, field: error.field }
         : error instanceof DomainError
           ? { status: statusOfDomainError[error.kind], code: error.code, field: error.field && fieldAsSent(req, error.field) }
           : undefined;
-    if (refusal && error instanceof Error) {
-      const issues = refusal.field ? [{ field: refusal.field, message: error.message }] : undefined;
-      res.status(refusal.status).json({ error: refusal.code, message: error.message, issues } satisfies ErrorResponse);
+    if (known && error instanceof Error) {
+      const issues = known.field ? [{ field: known.field, message: error.message }] : undefined;
+      res.status(known.status).json({ error: known.code, message: error.message, issues } satisfies ErrorResponse);
       return;
     }
-    // express.json() reports a body it cannot parse with a status of 400 or 413.
-    const status = (error as { status?: number }).status;
-    if (status === 400 || status === 413) {
-      const message = status === 413 ? 'Request body is too large' : 'Request body is not valid JSON';
-      res.status(status).json({ error: 'VALIDATION_FAILED', message, issues: [{ field: 'body', message }] });
+    const refusal = bodyRefusal(error);
+    if (refusal) {
+      res.status(refusal.status).json(refusal.body);
       return;
     }
     logger.error('unhandled error', { method: req.method, path: req.path, error, stack: (error as Error)?.stack });
     res.status(500).json({ error: 'INTERNAL', message: 'Internal error; it has been logged' } satisfies ErrorResponse);
   };
+}
+
+/**
+ * What express.json() refuses before any handler runs, answered with its own 4xx (body-parser marks them
+ * with a `type`): a body that is not JSON (400), too large (413), or in a charset or content encoding it
+ * cannot read (415; unhandled, these were answered 500).
+ */
+function bodyRefusal(error: unknown): { status: 400 | 413 | 415; body: ErrorResponse } | null {
+  const { status, type } = error as { status?: number; type?: string };
+  const refused = (statusCode: 400 | 413 | 415, code: string, field: string, message: string) => ({
+    status: statusCode,
+    body: { error: code, message, issues: [{ field, message }] },
+  });
+  if (type === 'charset.unsupported') {
+    return refused(415, 'UNSUPPORTED_MEDIA_TYPE', 'header.content-type', 'JSON bodies must be UTF-8 (charset=utf-8 or none)');
+  }
+  if (type === 'encoding.unsupported') {
+    return refused(415, 'UNSUPPORTED_MEDIA_TYPE', 'header.content-encoding', 'Content-Encoding must be identity, gzip or deflate');
+  }
+  if (status === 413) return refused(413, 'VALIDATION_FAILED', 'body', 'Request body is too large');
+  if (status === 400) return refused(400, 'VALIDATION_FAILED', 'body', 'Request body is not valid JSON');
+  return null;
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/server';
+import { apiTemporalConnectionOptions } from '../api/temporal-connection';
 import { createRequestService, deviceRequestOptionsFrom } from '../core/requests/start-request';
 import { createApiServer, tlsEnabled } from '../api/tls';
 import { loadConfig, type PlatformConfig } from '../common/config';
@@ -157,7 +158,8 @@ async function startApi(
   stops: Array<() => Promise<void>>,
   printed: string[],
 ): Promise<void> {
-  const connection = await Connection.connect({ address: temporalAddress });
+  // Bounded calls: with Temporal down, a request is refused with 503 within API_TEMPORAL_TIMEOUT_MS.
+  const connection = await Connection.connect(apiTemporalConnectionOptions(temporalAddress, config.API_TEMPORAL_TIMEOUT_MS));
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const requests = createRequestService({

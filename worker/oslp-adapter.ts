@@ -103,11 +103,14 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
   });
 
+  // Refused frames are counted, never stored: unauthenticated input must not cost a database write per frame
+  // (the listener logs a rate-limited sample of them).
+  const framesRefused = metrics.counter('osgp_oslp_frames_refused_total', 'OSLP frames the listener refused, by reason');
   const listener = await startOslpListener({
     host: config.OSLP_LISTENER_HOST,
     port: config.OSLP_LISTENER_PORT,
     platformPrivateKey: platformKey.privateKey,
-    handler: createOslpInboundHandler(createOslpInboundStore({ prisma, logger, followUp }), { logger }),
+    handler: createOslpInboundHandler(createOslpInboundStore({ prisma, followUp, framesRefused }), { logger }),
     logger,
   });
 

@@ -1,8 +1,8 @@
 // The platform side of the OSLP listener (adapters/oslp/inbound.ts decides the protocol): each device's
 // sequence state and address, its message log, and its reported events, kept in the database; stored events
 // are then handed to the core (core/devices/device-events.ts), which acts on them.
-import type { Logger } from '../../common/logger';
-import type { PrismaClient } from '../../db/client';
+import type { Counter } from '../../common/metrics';
+import type { Prisma, PrismaClient } from '../../db/client';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp/envelope';
 import type { OslpInboundStore } from '../../adapters/oslp/inbound';
 import type { OslpDeviceSequenceState } from '../../adapters/oslp/registration';
@@ -11,12 +11,14 @@ import { summarize } from './translate';
 
 export interface OslpInboundStoreDeps {
   prisma: PrismaClient;
-  logger: Logger;
   /** What the platform does with stored events (notifications, light measurement transitions). */
   followUp: ReturnType<typeof createDeviceEventFollowUp>;
+  /** Frames the listener refused, by reason: unauthenticated input costs a counter, never a database row. */
+  framesRefused?: Counter;
 }
 
-export function createOslpInboundStore({ prisma, logger, followUp }: OslpInboundStoreDeps): OslpInboundStore {
+export function createOslpInboundStore({ prisma, followUp, framesRefused }: OslpInboundStoreDeps): OslpInboundStore {
+  const deviceId = async (identification: string) => (await prisma.device.findUniqueOrThrow({ where: { identification }, select: { id: true } })).id;
   return {
     async findDevice(deviceUid) {
       const device = await prisma.device.findUnique({ where: { oslpDeviceUid: deviceUidToBase64(deviceUid) } });
@@ -52,45 +54,59 @@ export function createOslpInboundStore({ prisma, logger, followUp }: OslpInbound
       });
     },
 
-    async saveRegistration(deviceIdentification, state, networkAddress) {
-      await prisma.device.update({ where: { identification: deviceIdentification }, data: { ...stateColumns(state), networkAddress } });
+    async hasRegistered(deviceIdentification, fingerprint) {
+      return (await prisma.oslpRegistration.count({ where: { device: { identification: deviceIdentification }, ...fingerprint } })) > 0;
     },
 
-    async confirmRegistration(deviceIdentification, state, registeredAt) {
-      await prisma.device.update({ where: { identification: deviceIdentification }, data: { ...stateColumns(state), registeredAt } });
+    async saveRegistration(deviceIdentification, expected, state, networkAddress, fingerprint) {
+      const id = await deviceId(deviceIdentification);
+      // The fingerprint is kept with the state, so an older registration frame sent again is refused too.
+      return prisma.$transaction(async (tx) => {
+        if (!(await storeIfUnchanged(tx, id, expected, { ...stateColumns(state), networkAddress }))) return false;
+        await tx.oslpRegistration.create({ data: { deviceId: id, ...fingerprint } });
+        return true;
+      });
     },
 
-    async storeEvents(device, state, events, receivedAt) {
+    async confirmRegistration(deviceIdentification, expected, state, registeredAt) {
+      return storeIfUnchanged(prisma, await deviceId(deviceIdentification), expected, { ...stateColumns(state), registeredAt });
+    },
+
+    async storeEvents(device, expected, state, events, receivedAt) {
+      const row = await prisma.device.findUniqueOrThrow({
+        where: { identification: device.deviceIdentification },
+        select: { id: true, identification: true, deviceType: true },
+      });
       // The sequence number and the events together: a stored event always belongs to an accepted message.
-      const [updated, stored] = await prisma.$transaction([
-        prisma.device.update({
-          where: { identification: device.deviceIdentification },
-          data: stateColumns(state),
-          select: { id: true, identification: true, deviceType: true },
-        }),
-        prisma.deviceEvent.createManyAndReturn({
+      const stored = await prisma.$transaction(async (tx) => {
+        if (!(await storeIfUnchanged(tx, row.id, expected, stateColumns(state)))) return null;
+        return tx.deviceEvent.createManyAndReturn({
           data: events.map((event) => ({ deviceIdentification: device.deviceIdentification, ...event, receivedAt })),
-        }),
-      ]);
-      await followUp(updated, stored);
+        });
+      });
+      if (stored === null) return false;
+      await followUp(row, stored);
+      return true;
     },
 
-    onRejected(rejection, remoteAddress) {
-      // A frame that named a known device (e.g. badly signed) shows in that device's message log.
-      if (!rejection.deviceIdentification) return;
-      prisma.deviceMessageLog
-        .create({
-          data: {
-            deviceIdentification: rejection.deviceIdentification,
-            direction: 'FROM_DEVICE',
-            messageType: 'rejected',
-            result: rejection.code,
-            summary: `${rejection.message} (from ${remoteAddress})`,
-          },
-        })
-        .catch((error: unknown) => logger.error('could not log a rejected frame', { error }));
+    onRejected(rejection) {
+      framesRefused?.inc({ code: rejection.code });
     },
   };
+}
+
+/**
+ * Writes a device's new OSLP state only if its stored sequence state is still `expected` (what the protocol
+ * rules decided on); false when a concurrent message changed it first.
+ */
+async function storeIfUnchanged(
+  prisma: Pick<PrismaClient, 'device'>,
+  deviceId: string,
+  expected: OslpDeviceSequenceState,
+  data: Prisma.DeviceUpdateManyMutationInput,
+): Promise<boolean> {
+  const { count } = await prisma.device.updateMany({ where: { id: deviceId, ...stateColumns(expected) }, data });
+  return count === 1;
 }
 
 function stateColumns(state: OslpDeviceSequenceState) {

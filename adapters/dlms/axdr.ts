@@ -180,16 +180,26 @@ export function asCosemDateTime(data: DlmsData): CosemDateTime | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // Data
 // ---------------------------------------------------------------------------------------------------------
-export function decodeData(r: Reader): DlmsData {
+/**
+ * How deeply arrays and structures may nest. COSEM data nests a few levels (a profile's buffer is an array
+ * of structures); without a limit, a meter's APDU of nested one-element arrays (two bytes a level) overflows
+ * the stack, a RangeError instead of a protocol error.
+ */
+export const MAX_DATA_NESTING = 32;
+
+export function decodeData(r: Reader, nesting = 0): DlmsData {
   const tag = r.u8();
   switch (tag) {
     case DataTag.null:
       return { type: 'null' };
     case DataTag.array:
     case DataTag.structure: {
+      if (nesting >= MAX_DATA_NESTING) {
+        throw new DlmsError('PROTOCOL', `A-XDR data nested deeper than ${MAX_DATA_NESTING} levels at offset ${r.offset - 1}`);
+      }
       const n = r.length();
       const value: DlmsData[] = [];
-      for (let i = 0; i < n; i++) value.push(decodeData(r));
+      for (let i = 0; i < n; i++) value.push(decodeData(r, nesting + 1));
       return { type: tag === DataTag.array ? 'array' : 'structure', value };
     }
     case DataTag.boolean:

@@ -16,8 +16,11 @@ import {
   checkDeviceInitiatedSequenceNumber,
   handleConfirmRegisterDevice,
   handleRegisterDevice,
+  registrationAddress,
+  registrationFingerprint,
   type OslpDeviceSequenceState,
 } from './registration';
+import { isSequenceNumber } from './sequence';
 
 /** A device as the handler needs it: who it is and its stored sequence state. */
 export interface OslpInboundDevice {
@@ -37,20 +40,44 @@ export interface OslpInboundEvent {
   deviceTimestamp: Date | null;
 }
 
-/** Where the handler keeps device state and hands over what devices report. Each method stores before it resolves. */
+/** What tells one RegisterDevice from another (see registrationFingerprint). */
+export type OslpRegistrationFingerprint = ReturnType<typeof registrationFingerprint>;
+
+/**
+ * Where the handler keeps device state and hands over what devices report. Each method stores before it
+ * resolves. A state change is stored only while the device's stored state is still `expected`, the one the
+ * protocol rules decided on (false otherwise): of two copies of one frame arriving at once, one wins.
+ */
 export interface OslpInboundStore {
   findDevice(deviceUid: Buffer): Promise<OslpKnownDevice | null>;
   loadDevice(deviceIdentification: string): Promise<OslpInboundDevice>;
   logMessage(context: OslpInboundContext, direction: 'TO_DEVICE' | 'FROM_DEVICE', message: OslpMessage, result: string): Promise<void>;
-  /** A RegisterDevice accepted: the new state and the address the platform will reach the device at. */
-  saveRegistration(deviceIdentification: string, state: OslpDeviceSequenceState, networkAddress: string): Promise<void>;
-  confirmRegistration(deviceIdentification: string, state: OslpDeviceSequenceState, registeredAt: Date): Promise<void>;
+  /** Whether the device registered with this fingerprint before (an older registration frame sent again). */
+  hasRegistered(deviceIdentification: string, fingerprint: OslpRegistrationFingerprint): Promise<boolean>;
+  /** A RegisterDevice accepted: the new state, the address the platform will reach the device at, and its fingerprint. */
+  saveRegistration(
+    deviceIdentification: string,
+    expected: OslpDeviceSequenceState,
+    state: OslpDeviceSequenceState,
+    networkAddress: string,
+    fingerprint: OslpRegistrationFingerprint,
+  ): Promise<boolean>;
+  confirmRegistration(deviceIdentification: string, expected: OslpDeviceSequenceState, state: OslpDeviceSequenceState, registeredAt: Date): Promise<boolean>;
   /**
    * An EventNotification accepted: the new state and the events together (a stored event always belongs
    * to an accepted message); what the platform does with them next must not fail the device's answer.
    */
-  storeEvents(device: OslpInboundDevice, state: OslpDeviceSequenceState, events: OslpInboundEvent[], receivedAt: Date): Promise<void>;
-  /** A frame refused before it reached the handler (bad signature, unknown device, ...). */
+  storeEvents(
+    device: OslpInboundDevice,
+    expected: OslpDeviceSequenceState,
+    state: OslpDeviceSequenceState,
+    events: OslpInboundEvent[],
+    receivedAt: Date,
+  ): Promise<boolean>;
+  /**
+   * A frame refused before it reached the handler (bad signature, unknown device, ...). Unauthenticated
+   * input: count it, never store it (the listener logs a rate-limited sample).
+   */
   onRejected?(rejection: OslpRejection, remoteAddress: string): void;
 }
 
@@ -87,12 +114,6 @@ export function parseOslpTimestamp(value: string | undefined): Date | null {
   return roundTrips ? date : null;
 }
 
-/** The address the device reports, unless it reports none (0.0.0.0); then the one it connected from. */
-function addressOf(reported: Buffer | undefined, remoteAddress: string): string {
-  if (reported && reported.length === 4 && reported.some((octet) => octet !== 0)) return [...reported].join('.');
-  return remoteAddress.replace(/^::ffff:/, '');
-}
-
 export function createOslpInboundHandler(
   store: OslpInboundStore,
   { logger, now = () => new Date(), randomPlatform = () => randomInt(0, 65536) }: OslpInboundOptions,
@@ -107,51 +128,50 @@ export function createOslpInboundHandler(
 
       let reply: OslpInboundReply;
       let accepted: boolean;
+      const { deviceIdentification } = device;
       if (message.registerDeviceRequest) {
         const request = message.registerDeviceRequest;
-        const outcome = handleRegisterDevice(state, ctx.sequenceNumber, request, { randomPlatform: randomPlatform(), now: now() });
-        accepted = outcome.accepted;
-        if (outcome.accepted) {
-          await store.saveRegistration(device.deviceIdentification, outcome.state, addressOf(request.ipAddress, ctx.remoteAddress));
-        } else logger.warn('registration refused', { device: device.deviceIdentification, reason: outcome.reason });
-        reply = { message: { registerDeviceResponse: outcome.response }, sequenceNumber: outcome.sequenceNumber };
+        const fingerprint = registrationFingerprint(ctx.sequenceNumber, request);
+        const registeredBefore = isSequenceNumber(request.randomDevice) && (await store.hasRegistered(deviceIdentification, fingerprint));
+        const outcome = handleRegisterDevice(state, ctx.sequenceNumber, request, { randomPlatform: randomPlatform(), now: now(), registeredBefore });
+        accepted =
+          outcome.accepted &&
+          (await store.saveRegistration(deviceIdentification, state, outcome.state, registrationAddress(request.ipAddress, ctx.remoteIp), fingerprint));
+        if (!accepted) logger.warn('registration refused', { device: deviceIdentification, reason: outcome.accepted ? 'CONCURRENT' : outcome.reason });
+        const response = accepted ? outcome.response : { ...outcome.response, status: 'REJECTED' as const, randomPlatform: 0 };
+        reply = { message: { registerDeviceResponse: response }, sequenceNumber: outcome.sequenceNumber };
       } else if (message.confirmRegisterDeviceRequest) {
         const outcome = handleConfirmRegisterDevice(state, ctx.sequenceNumber, message.confirmRegisterDeviceRequest);
-        accepted = outcome.accepted;
-        if (outcome.accepted) {
-          await store.confirmRegistration(device.deviceIdentification, outcome.state, now());
-          logger.info('device registered', { device: device.deviceIdentification, address: device.networkAddress });
-        } else logger.warn('registration confirmation refused', { device: device.deviceIdentification, reason: outcome.reason });
-        reply = { message: { confirmRegisterDeviceResponse: outcome.response }, sequenceNumber: outcome.sequenceNumber };
+        accepted = outcome.accepted && (await store.confirmRegistration(deviceIdentification, state, outcome.state, now()));
+        if (accepted) logger.info('device registered', { device: deviceIdentification, address: device.networkAddress });
+        else logger.warn('registration confirmation refused', { device: deviceIdentification, reason: outcome.accepted ? 'CONCURRENT' : outcome.reason });
+        const response = accepted ? outcome.response : { ...outcome.response, status: 'REJECTED' as const };
+        reply = { message: { confirmRegisterDeviceResponse: response }, sequenceNumber: outcome.sequenceNumber };
       } else if (message.eventNotificationRequest) {
         const check = checkDeviceInitiatedSequenceNumber(state, ctx.sequenceNumber);
-        accepted = check.accepted;
-        if (check.accepted) {
-          const events = message.eventNotificationRequest.notifications.map(
-            (n): OslpInboundEvent => ({
-              eventType: platformEventType(device.deviceType, n),
-              index: n.index ?? null,
-              description: n.description || null,
-              deviceTimestamp: parseOslpTimestamp(n.timestamp),
-            }),
-          );
-          await store.storeEvents(device, check.state, events, now());
-        } else logger.warn('event notification refused', { device: device.deviceIdentification, reason: check.reason });
+        const events = message.eventNotificationRequest.notifications.map(
+          (n): OslpInboundEvent => ({
+            eventType: platformEventType(device.deviceType, n),
+            index: n.index ?? null,
+            description: n.description || null,
+            deviceTimestamp: parseOslpTimestamp(n.timestamp),
+          }),
+        );
+        accepted = check.accepted && (await store.storeEvents(device, state, check.state, events, now()));
+        if (!accepted) logger.warn('event notification refused', { device: deviceIdentification, reason: check.accepted ? 'CONCURRENT' : check.reason });
         reply = {
-          message: { eventNotificationResponse: { status: check.accepted ? 'OK' : 'REJECTED' } },
+          message: { eventNotificationResponse: { status: accepted ? 'OK' : 'REJECTED' } },
           sequenceNumber: ctx.sequenceNumber,
         };
       } else {
-        logger.warn('unsupported device-initiated message', { device: device.deviceIdentification, kind: ctx.kind });
+        logger.warn('unsupported device-initiated message', { device: deviceIdentification, kind: ctx.kind });
         return null;
       }
       await store.logMessage(ctx, 'TO_DEVICE', reply.message, accepted ? 'OK' : 'REJECTED');
       return reply;
     },
 
-    onRejected(rejection, remoteAddress) {
-      logger.warn('OSLP frame rejected', { ...rejection, remoteAddress });
-      store.onRejected?.(rejection, remoteAddress);
-    },
+    // The listener logs a rate-limited sample of refused frames itself; the store only counts them.
+    onRejected: store.onRejected && ((rejection, remoteAddress) => store.onRejected?.(rejection, remoteAddress)),
   };
 }

@@ -4,8 +4,8 @@
  * Per connection: read one frame (bounded in time and size), find the device by the envelope's uid,
  * verify the device's signature, decode, let the handler decide the answer, sign it with the
  * platform key, write it and close. Anything that fails on the way is dropped without an answer
- * (an answer would tell a forger what we accept), logged and reported to `onRejected`; the listener
- * keeps serving other connections.
+ * (an answer would tell a forger what we accept), reported to `onRejected` and logged in a rate-limited
+ * sample (see refusal-log.ts); the listener keeps serving other connections.
  */
 import net from 'node:net';
 import type { KeyObject } from 'node:crypto';
@@ -13,6 +13,7 @@ import { decodeEnvelope, encodeEnvelope, verifyEnvelope, MAX_PAYLOAD_LENGTH, typ
 import { OslpProtocolError, OslpTransportError } from './errors';
 import { readFrame } from './framing';
 import { decodeMessage, encodeMessage, messageKind, type OslpMessage, type OslpMessageKind } from './messages';
+import { RefusalSample } from './refusal-log';
 
 export interface OslpLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -33,7 +34,10 @@ export interface OslpInboundContext {
   /** The sequence number the device sent. */
   sequenceNumber: number;
   kind: OslpMessageKind;
+  /** ip:port the frame came from, for logs. */
   remoteAddress: string;
+  /** The IP address alone (IPv4-mapped IPv6 as plain IPv4): where a device without an address of its own is reached. */
+  remoteIp: string;
 }
 
 export interface OslpInboundReply {
@@ -79,6 +83,8 @@ export interface OslpListenerOptions {
   maxPayloadLength?: number;
   /** Connections beyond this many open ones are closed on accept; default unlimited. */
   maxConnections?: number;
+  /** How many refused frames are logged; default 10 lines per 10 s (each refusal still reaches onRejected). */
+  refusalSample?: RefusalSample;
 }
 
 export interface OslpListener {
@@ -111,17 +117,20 @@ class ConnectionHandler {
   private readonly readTimeoutMs: number;
   private readonly maxPayloadLength: number;
   private readonly logger: OslpLogger;
+  private readonly refusalSample: RefusalSample;
 
   constructor(private readonly options: OslpListenerOptions) {
     this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_LISTENER_READ_TIMEOUT_MS;
     this.maxPayloadLength = options.maxPayloadLength ?? MAX_PAYLOAD_LENGTH;
     this.logger = options.logger ?? silentOslpLogger;
+    this.refusalSample = options.refusalSample ?? new RefusalSample();
   }
 
   async serve(socket: net.Socket): Promise<void> {
-    const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const remoteIp = (socket.remoteAddress ?? '?').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    const remoteAddress = `${remoteIp}:${socket.remotePort ?? '?'}`;
     try {
-      const answer = await this.answerFor(socket, remoteAddress);
+      const answer = await this.answerFor(socket, remoteAddress, remoteIp);
       if (answer) socket.end(answer);
       else socket.destroy();
     } catch (error) {
@@ -130,7 +139,7 @@ class ConnectionHandler {
     }
   }
 
-  private async answerFor(socket: net.Socket, remoteAddress: string): Promise<Buffer | null> {
+  private async answerFor(socket: net.Socket, remoteAddress: string, remoteIp: string): Promise<Buffer | null> {
     const envelope = await this.readEnvelope(socket);
     const deviceUid = envelope.deviceUid.toString('base64');
     const device = await this.options.handler.findDevice(Buffer.from(envelope.deviceUid));
@@ -146,6 +155,7 @@ class ConnectionHandler {
       sequenceNumber: envelope.sequenceNumber,
       kind: messageKind(message),
       remoteAddress,
+      remoteIp,
     };
     const reply = await this.callHandler(context, message, known);
     if (!reply) {
@@ -198,7 +208,12 @@ class ConnectionHandler {
   }
 
   private reject(rejection: OslpRejection, remoteAddress: string): void {
-    this.logger.warn('OSLP message rejected', { ...rejection, remoteAddress });
+    const sample = this.refusalSample.take();
+    if (sample.log) {
+      // `reason`, not `message`: the log line's own message field says what the line is about.
+      const { message: reason, ...named } = rejection;
+      this.logger.warn('OSLP frame refused', { ...named, reason, remoteAddress, refusalsNotLoggedBefore: sample.leftOut });
+    }
     try {
       this.options.handler.onRejected?.(rejection, remoteAddress);
     } catch (error) {

@@ -8,8 +8,10 @@
  *     randomDevice echoed, a fresh randomPlatform and the UTC time, and remembers S as pending.
  *  2. ConfirmRegisterDevice (S + 1, both randoms). The platform checks both randoms and the number,
  *     stores the number and answers with it and its sequence window.
- * Replays are refused: a RegisterDevice that repeats the randomDevice of the latest registration,
- * and a Confirm with no registration pending (it was already confirmed) or with other randoms.
+ * Replays are refused: a RegisterDevice that repeats the randomDevice of the latest registration or a
+ * registration the device made before (the caller remembers those, see registrationFingerprint), and a
+ * Confirm with no registration pending (it was already confirmed) or with other randoms. Any other message
+ * must carry a number newer than the stored one, so each number is accepted once and never an older one.
  */
 import type {
   ConfirmRegisterDeviceRequest,
@@ -17,7 +19,14 @@ import type {
   RegisterDeviceRequest,
   RegisterDeviceResponse,
 } from './messages';
-import { DEFAULT_SEQUENCE_WINDOW, isWithinWindow, newestSequenceNumber, nextSequenceNumber } from './sequence';
+import {
+  DEFAULT_SEQUENCE_WINDOW,
+  isSequenceNumber,
+  isWithinWindow,
+  newestSequenceNumber,
+  nextSequenceNumber,
+  sequenceDistance,
+} from './sequence';
 
 /** What the platform keeps per device for the OSLP exchange. */
 export interface OslpDeviceSequenceState {
@@ -39,12 +48,13 @@ export const UNREGISTERED_DEVICE_STATE: Readonly<OslpDeviceSequenceState> = Obje
 
 export type OslpRegistrationRejection =
   | 'REPLAYED_REGISTRATION'
+  | 'RANDOM_DEVICE_OUT_OF_RANGE'
   | 'NO_REGISTRATION_PENDING'
   | 'RANDOM_DEVICE_MISMATCH'
   | 'RANDOM_PLATFORM_MISMATCH'
   | 'OUT_OF_SEQUENCE';
 
-export type OslpSequenceRejection = 'NOT_REGISTERED' | 'OUT_OF_SEQUENCE';
+export type OslpSequenceRejection = 'NOT_REGISTERED' | 'REPLAYED' | 'OUT_OF_SEQUENCE';
 
 /**
  * Outcome of one device-initiated message. The response and `sequenceNumber` are what to answer
@@ -58,6 +68,27 @@ export interface RegisterDeviceInputs {
   /** A fresh 16-bit random from the platform (see randomUint16). */
   randomPlatform: number;
   now: Date;
+  /** True when the device registered with this registrationFingerprint before: the frame is a replay. */
+  registeredBefore?: boolean;
+}
+
+/**
+ * What tells one RegisterDevice from another: its sequence number and randomDevice, both fresh randoms of the
+ * device. The caller keeps the fingerprints of accepted registrations, so that an older registration frame
+ * sent again is refused, not only the latest one.
+ */
+export function registrationFingerprint(sequenceNumber: number, request: Pick<RegisterDeviceRequest, 'randomDevice'>) {
+  return { sequenceNumber, randomDevice: request.randomDevice };
+}
+
+/**
+ * The address the platform connects to the device at: the IPv4 address it registered with, or, when it
+ * reports none (0.0.0.0, or not 4 octets), the IP address it connected from. Never that connection's port:
+ * it is the device's ephemeral source port, and commands go to the device's own configured port.
+ */
+export function registrationAddress(reported: Buffer | undefined, sourceIp: string): string {
+  if (reported && reported.length === 4 && reported.some((octet) => octet !== 0)) return [...reported].join('.');
+  return sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
 /** YYYYMMDDhhmmss in UTC, the time format of OSLP. */
@@ -72,16 +103,19 @@ export function handleRegisterDevice(
   inputs: RegisterDeviceInputs,
 ): OslpDeviceMessageOutcome<RegisterDeviceResponse, OslpRegistrationRejection> {
   const currentTime = formatOslpTime(inputs.now);
+  const refuse = (reason: OslpRegistrationRejection) => ({
+    accepted: false as const,
+    reason,
+    response: { status: 'REJECTED' as const, currentTime, randomDevice: request.randomDevice, randomPlatform: 0 },
+    sequenceNumber,
+    state,
+  });
+  // randomDevice is a 16-bit random; protobuf's uint32 lets a (buggy or hostile) device send more.
+  if (!isSequenceNumber(request.randomDevice)) return refuse('RANDOM_DEVICE_OUT_OF_RANGE');
   // A device draws a fresh randomDevice for every registration; the same one again is a replay
   // (at worst a 1 in 65536 clash, after which the device simply registers again).
-  if (state.randomDevice !== null && request.randomDevice === state.randomDevice) {
-    return {
-      accepted: false,
-      reason: 'REPLAYED_REGISTRATION',
-      response: { status: 'REJECTED', currentTime, randomDevice: request.randomDevice, randomPlatform: 0 },
-      sequenceNumber,
-      state,
-    };
+  if (inputs.registeredBefore || (state.randomDevice !== null && request.randomDevice === state.randomDevice)) {
+    return refuse('REPLAYED_REGISTRATION');
   }
   return {
     accepted: true,
@@ -134,9 +168,11 @@ export type OslpSequenceCheck =
   | { accepted: false; reason: OslpSequenceRejection; state: OslpDeviceSequenceState };
 
 /**
- * For any other device-initiated request (e.g. EventNotification): the device sends its stored
- * number + 1; accept it within the window of the platform's stored number + 1 and store the newer.
- * Answer with the request's own number either way; when refused, with a REJECTED status (as OSGP).
+ * For any other device-initiated request (e.g. EventNotification): the device sends its stored number + 1,
+ * or a little more when messages were lost. Accept a number that is newer than the platform's stored one by
+ * at most the window + 1, and store it. A number not newer was accepted already (or is older than one that
+ * was): the frame is a replay, whatever its signature bytes. Answer with the request's own number either way;
+ * when refused, with a REJECTED status (as OSGP).
  */
 export function checkDeviceInitiatedSequenceNumber(
   state: OslpDeviceSequenceState,
@@ -144,10 +180,10 @@ export function checkDeviceInitiatedSequenceNumber(
   sequenceWindow: number = DEFAULT_SEQUENCE_WINDOW,
 ): OslpSequenceCheck {
   if (state.sequenceNumber === null) return { accepted: false, reason: 'NOT_REGISTERED', state };
-  if (!isWithinWindow(nextSequenceNumber(state.sequenceNumber), sequenceNumber, sequenceWindow)) {
-    return { accepted: false, reason: 'OUT_OF_SEQUENCE', state };
-  }
-  return { accepted: true, state: { ...state, sequenceNumber: newestSequenceNumber(state.sequenceNumber, sequenceNumber) } };
+  const ahead = sequenceDistance(state.sequenceNumber, sequenceNumber);
+  if (ahead <= 0) return { accepted: false, reason: 'REPLAYED', state };
+  if (ahead > sequenceWindow + 1) return { accepted: false, reason: 'OUT_OF_SEQUENCE', state };
+  return { accepted: true, state: { ...state, sequenceNumber } };
 }
 
 /** After a platform-initiated exchange: keep the newer of the stored number and the device's answer. */

@@ -4,7 +4,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { device } from './core';
-import { deviceFunctionGroup, errorResponse, identification, platformFunctionGroup, protocol, standardErrors } from './common';
+import { deviceFunctionGroup, errorResponse, identification, isoDateTime, platformFunctionGroup, protocol, standardErrors, text } from './common';
 
 const c = initContract();
 
@@ -57,7 +57,6 @@ const nextCursor = z.string().nullable().describe('Pass as `after` to read the n
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
 const organisationPath = z.object({ organisationIdentification: identification });
 const devicePath = z.object({ deviceIdentification: identification });
-const timestamp = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
 
 export const adminContract = c.router({
   createOrganisation: {
@@ -66,7 +65,7 @@ export const adminContract = c.router({
     summary: 'Create an organisation and its first API key (shown once); ADMIN only',
     body: z.object({
       organisationIdentification: identification,
-      name: z.string().min(1).max(255),
+      name: text.min(1).max(255),
       platformFunctionGroup: platformFunctionGroup.default('USER'),
     }),
     responses: {
@@ -100,7 +99,7 @@ export const adminContract = c.router({
     path: '/v1/admin/organisations/:organisationIdentification',
     summary: "Change an organisation's name and platform function group; ADMIN only, never demoting itself",
     pathParams: organisationPath,
-    body: z.object({ name: z.string().min(1).max(255), platformFunctionGroup }),
+    body: z.object({ name: text.min(1).max(255), platformFunctionGroup }),
     responses: { 200: organisation, 404: errorResponse, 409: errorResponse, ...standardErrors },
   },
   activateOrganisation: {
@@ -198,8 +197,7 @@ export const adminContract = c.router({
     summary: "Set a device's public key (PEM, ECDSA P-256), which its signed messages are verified with (device owner or ADMIN)",
     pathParams: devicePath,
     body: z.object({
-      publicKey: z
-        .string()
+      publicKey: text
         .max(4096)
         .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM (SPKI) public key' })
         .describe("PEM of the device's ECDSA P-256 public key"),
@@ -224,7 +222,7 @@ export const adminContract = c.router({
     path: '/v1/admin/devices/:deviceIdentification/protocol',
     summary: "Set a device's protocol, one of admin.getProtocolInfos; ADMIN only",
     pathParams: devicePath,
-    body: z.object({ protocol, protocolVersion: z.string().min(1).max(32) }),
+    body: z.object({ protocol, protocolVersion: text.min(1).max(32) }),
     responses: { 200: device, 404: errorResponse, ...standardErrors },
   },
   findMessageLogs: {
@@ -234,9 +232,9 @@ export const adminContract = c.router({
       'Messages exchanged with devices, newest first, paged. ADMIN: all; other organisations: deviceIdentification required, with a function group allowing FIND_MESSAGE_LOGS on it',
     query: z.object({
       deviceIdentification: identification.optional(),
-      correlationUid: z.string().min(1).max(200).optional(),
-      from: timestamp.optional().describe('Messages at or after this time'),
-      to: timestamp.optional().describe('Messages before this time'),
+      correlationUid: text.min(1).max(200).optional(),
+      from: isoDateTime.optional().describe('Messages at or after this time'),
+      to: isoDateTime.optional().describe('Messages before this time'),
       limit,
       after: z
         .string()
@@ -256,7 +254,7 @@ export const adminContract = c.router({
     summary:
       'Issue an API key (shown once; stored hashed) for the calling organisation, or, for ADMIN, for another organisation',
     body: z.object({
-      label: z.string().trim().min(1).max(100).describe('What the key is for, e.g. the application using it'),
+      label: text.trim().min(1).max(100).describe('What the key is for, e.g. the application using it'),
       organisationIdentification: identification.optional().describe('Default: the calling organisation'),
     }),
     responses: {

@@ -12,6 +12,22 @@ export const errorResponse = z.object({
 });
 export type ErrorResponse = z.infer<typeof errorResponse>;
 
+/**
+ * The base of every free-text input: PostgreSQL cannot hold U+0000 in a text value (it fails with SQLSTATE
+ * 22021), so it is refused here, naming the field, instead of reaching the database.
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this refuses
+export const text = z.string().regex(/^[^\u0000]*$/, 'must not contain the NUL character (U+0000)');
+
+/**
+ * An ISO 8601 date-time with a time zone, at an instant PostgreSQL can store: its calendar has no year 0, so
+ * 0000-01-01T00:00:00Z (or 0001-01-01T00:00:00+01:00, year 0 in UTC) fails there with SQLSTATE 22008.
+ */
+export const isoDateTime = z
+  .string()
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-27T10:00:00Z' })
+  .refine((value) => new Date(value).getUTCFullYear() >= 1, 'must be an instant in the year 0001 or later (UTC)');
+
 export const identification = z
   .string()
   .min(1)
@@ -52,13 +68,10 @@ export const acceptedRequest = z.object({
 });
 export type AcceptedRequest = z.infer<typeof acceptedRequest>;
 
-const isoTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' });
-
 /** Headers of every device request: an idempotency key and OSGP's request options. */
 export const deviceRequestHeaders = z
   .object({
-    'idempotency-key': z
-      .string()
+    'idempotency-key': text
       .min(1)
       .max(128)
       .optional()
@@ -70,8 +83,8 @@ export const deviceRequestHeaders = z
       .max(9)
       .optional()
       .describe('0-9, default 4: higher runs first when an adapter has a backlog'),
-    'x-osgp-schedule-time': isoTime.optional().describe('Accept now, carry out at this time'),
-    'x-osgp-max-schedule-time': isoTime
+    'x-osgp-schedule-time': isoDateTime.optional().describe('Accept now, carry out at this time'),
+    'x-osgp-max-schedule-time': isoDateTime
       .optional()
       .describe('Devices not reached by then end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED'),
     'x-osgp-bypass-retry': z.enum(['true', 'false']).optional().describe('true: one attempt per device, no retries'),

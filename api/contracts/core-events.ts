@@ -2,7 +2,7 @@
 // an organisation's notifications (finished requests and subscribed device events). Part of the `core` domain.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, identification, standardErrors } from './common';
+import { errorResponse, identification, isoDateTime, standardErrors, text } from './common';
 
 const c = initContract();
 
@@ -56,7 +56,6 @@ export const deviceEvent = z.object({
 });
 export type DeviceEventView = z.infer<typeof deviceEvent>;
 
-const isoDateTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
 
 export const notificationWebhook = z.object({
   url: z.string(),
@@ -87,7 +86,7 @@ export const coreEventsContract = c.router({
         from: isoDateTime.optional().describe('Received at or after (inclusive)'),
         to: isoDateTime.optional().describe('Received before (exclusive)'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
-        after: z.string().max(200).optional().describe('nextCursor of the previous page'),
+        after: text.max(200).optional().describe('nextCursor of the previous page'),
       })
       .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
         message: 'must not be after `to`',
@@ -113,12 +112,11 @@ export const coreEventsContract = c.router({
       '`sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>", keyed with the secret>`. Any 2xx answer is a delivery; ' +
       'anything else, or no answer within 10 s, is retried with backoff for the configured retry period.',
     body: z.object({
-      url: z
-        .string()
+      url: text
         .max(2000)
         .url()
         .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http or https URL' }),
-      secret: z.string().min(16).max(256).describe('Signs every notification (HMAC-SHA256); never shown again'),
+      secret: text.min(16).max(256).describe('Signs every notification (HMAC-SHA256); never shown again'),
     }),
     responses: { 200: notificationWebhook, ...standardErrors },
   },

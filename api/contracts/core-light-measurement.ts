@@ -3,14 +3,14 @@
 // (publicLighting.setLightMeasurementDevice). Merged into the core router.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, identification, standardErrors } from './common';
+import { errorResponse, identification, standardErrors, text } from './common';
 import { coreContract, device } from './core';
 
 const c = initContract();
 
 const lmdFields = {
-  code: z.string().min(1).max(64).optional().describe("The installer's code of the sensor"),
-  color: z.string().min(1).max(32).optional().describe('The sensor colour, as OSGP keeps it'),
+  code: text.min(1).max(64).optional().describe("The installer's code of the sensor"),
+  color: text.min(1).max(32).optional().describe('The sensor colour, as OSGP keeps it'),
   digitalInput: z.number().int().min(1).max(255).optional().describe('The digital input the sensor is wired to'),
 };
 
@@ -37,7 +37,7 @@ export const coreLightMeasurementContract = c.router({
     pathParams: z.object({ deviceIdentification: identification }),
     body: z
       .object({
-        alias: z.string().max(255).nullable().optional(),
+        alias: text.max(255).nullable().optional(),
         latitude: z.number().min(-90).max(90).nullable().optional(),
         longitude: z.number().min(-180).max(180).nullable().optional(),
         ...lmdFields,

@@ -4,7 +4,7 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventNotificationTypes } from '../../common/device-commands';
 import { protocolsWithDeviceFields } from '../../core/protocols';
-import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, protocol, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, protocol, standardErrors, text } from './common';
 
 const c = initContract();
 
@@ -54,14 +54,14 @@ const devicePage = z.object({
   nextCursor: z.string().nullable().describe('Pass as `after` to read the next page; null on the last page'),
 });
 
-const alias = z.string().max(255);
+const alias = text.max(255);
 /** A switching device's relays (outputs) and what each switches; a given list replaces the device's. */
 const relays = z
   .array(
     z.object({
       index: z.number().int().min(1).max(6),
       relayType: z.enum(['LIGHT', 'TARIFF', 'TARIFF_REVERSED']).describe('TARIFF_REVERSED: on for the low tariff'),
-      alias: z.string().max(255).optional(),
+      alias: text.max(255).optional(),
     }),
   )
   .max(6)
@@ -75,7 +75,7 @@ const queryBoolean = z
   .union([z.boolean(), z.enum(['true', 'false'])], { errorMap: () => ({ message: 'must be true or false' }) })
   .transform((value) => value === true || value === 'true');
 const pageLimit = z.coerce.number().int().min(1).max(1000).default(100);
-const cursor = z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)');
+const cursor = text.min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)');
 
 
 const deviceCommandResponses = {
@@ -101,8 +101,7 @@ export const coreContract = c.router({
       networkAddress: z.string().ip().optional().describe('Updated by the device when it registers'),
       port: z.number().int().min(1).max(65535).default(12122),
       deviceUid: base64Uid,
-      publicKey: z
-        .string()
+      publicKey: text
         .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM (SPKI) public key' })
         .describe("PEM of the device's ECDSA P-256 public key"),
       latitude: latitude.optional(),

@@ -3,7 +3,7 @@
 // core.findDevices filter, resolved when a request runs. A group is its organisation's alone. Part of `core`.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { errorResponse, identification, protocol, standardErrors } from './common';
+import { errorResponse, identification, protocol, standardErrors, text } from './common';
 import { device, deviceIdentificationPrefix, deviceLifecycleStatus } from './core';
 
 const c = initContract();
@@ -49,9 +49,9 @@ export const deviceGroup = z.object({
 export type DeviceGroupView = z.infer<typeof deviceGroup>;
 
 const groupPath = z.object({ groupIdentification: identification });
-const description = z.string().max(255);
+const description = text.max(255);
 const pageLimit = z.coerce.number().int().min(1).max(1000).default(100);
-const cursor = z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)');
+const cursor = text.min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)');
 const memberList = z
   .array(identification)
   .min(1)

@@ -4,7 +4,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { daysOfWeek, isValidTimeZone, parseLocalDate, parseTimeOfDay } from '../../common/time-zones';
-import { acceptedRequest, deviceIdentifications, errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, errorResponse, identification, standardErrors, text } from './common';
 import { lightValue } from './public-lighting';
 
 const c = initContract();
@@ -47,7 +47,7 @@ const localDate = z.string().refine((text) => parseLocalDate(text) !== undefined
 const location = z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) });
 
 const scheduleFields = {
-  description: z.string().max(255).optional(),
+  description: text.max(255).optional(),
   timeZone: z
     .string()
     .max(64)
@@ -135,7 +135,7 @@ export const lightingSchedulesContract = c.router({
     summary: "The caller's lighting schedules, by identification",
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(100),
-      after: z.string().max(200).optional().describe('nextCursor of the previous page'),
+      after: text.max(200).optional().describe('nextCursor of the previous page'),
     }),
     responses: {
       200: z.object({ schedules: z.array(lightingScheduleView), nextCursor: z.string().nullable() }),
@@ -187,7 +187,7 @@ export const lightingSchedulesContract = c.router({
     summary: "Run one entry now: its light values on the schedule's devices, as an ordinary request",
     pathParams,
     headers: z.object({
-      'idempotency-key': z.string().min(1).max(128).optional().describe('Repeating the trigger with the same key runs it once'),
+      'idempotency-key': text.min(1).max(128).optional().describe('Repeating the trigger with the same key runs it once'),
     }),
     body: z.object({
       entryIndex: z.number().int().min(0).max(19).optional().describe('Which entry to run; required when the schedule has more than one'),

@@ -4,7 +4,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { scheduleActionTimes, scheduleTriggerTypes, scheduleWeekDays, transitionTypes } from '../../common/device-commands';
-import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors, text } from './common';
 import { lightValue } from './public-lighting';
 
 const c = initContract();
@@ -88,7 +88,7 @@ export const lightingDevicePage = z.object({
 
 export const devicePageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  after: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)'),
+  after: text.min(1).max(512).optional().describe('The nextCursor of the previous page (opaque)'),
 });
 
 export const publicLightingDeviceContract = c.router({

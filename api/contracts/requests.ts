@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { acceptedRequest, errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, errorResponse, identification, standardErrors, isoDateTime, text } from './common';
 
 const c = initContract();
 
@@ -49,7 +49,6 @@ export const requestView = requestSummary.extend({
 });
 export type RequestView = z.infer<typeof requestView>;
 
-const isoDateTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z' });
 
 export const findRequestsQuery = z
   .object({
@@ -74,7 +73,7 @@ export const findRequestsQuery = z
     from: isoDateTime.optional().describe('Created at or after (inclusive)'),
     to: isoDateTime.optional().describe('Created before (exclusive)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    after: z.string().min(1).max(512).optional().describe('The nextCursor of the previous page (opaque; keep the same filters)'),
+    after: text.min(1).max(512).optional().describe('The nextCursor of the previous page (opaque; keep the same filters)'),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
     message: 'must be after `from`',
@@ -106,7 +105,7 @@ export const requestsContract = c.router({
     summary: 'State of a request and a result per device (paged by device identification)',
     description:
       'Readable, as often as needed, for the configured retention (REQUEST_RETENTION_DAYS, default 30 days) after the request finished.',
-    pathParams: z.object({ correlationUid: z.string().min(1).max(200) }),
+    pathParams: z.object({ correlationUid: text.min(1).max(200) }),
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(500),
       after: z.string().optional().describe('Device identification to continue after'),
@@ -121,7 +120,7 @@ export const requestsContract = c.router({
       'Answers 202 at once; the request then stops sending (a device exchange already under way may still complete) and ' +
       'ends in state CANCELLED, shown by getRequest. 409 when the request has finished already. The organisation that ' +
       'made the request only.',
-    pathParams: z.object({ correlationUid: z.string().min(1).max(200) }),
+    pathParams: z.object({ correlationUid: text.min(1).max(200) }),
     body: z.object({}).strict().optional(),
     responses: { 202: acceptedRequest, 404: errorResponse, 409: errorResponse, 503: errorResponse, ...standardErrors },
   },

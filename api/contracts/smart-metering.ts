@@ -5,14 +5,12 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventLogCategories, periodTypes } from '../../common/smart-metering';
 import { device } from './core';
-import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors } from './common';
+import { acceptedRequest, deviceIdentifications, deviceRequestHeaders, errorResponse, identification, standardErrors, isoDateTime, text } from './common';
 
 const c = initContract();
 
 const hex = (bytes: number, what: string) =>
   z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `must be the ${bytes}-byte ${what} as ${bytes * 2} hex digits`);
-
-const isoTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' });
 
 export const obisCode = z
   .string()
@@ -22,7 +20,7 @@ export const obisCode = z
 
 const deviceCommandResponses = { 202: acceptedRequest, 404: errorResponse, 409: errorResponse, 503: errorResponse, ...standardErrors } as const;
 
-const timeRange = { from: isoTime.describe('Start of the range (inclusive)'), to: isoTime.describe('End of the range') };
+const timeRange = { from: isoDateTime.describe('Start of the range (inclusive)'), to: isoDateTime.describe('End of the range') };
 const rangeInOrder = (value: { from: string; to: string }) => Date.parse(value.from) < Date.parse(value.to);
 const rangeMessage = { message: 'must be after `from`', path: ['to'] };
 
@@ -86,7 +84,7 @@ export type MeterView = z.infer<typeof meterView>;
 export const addMeterBody = z
   .object({
     deviceIdentification: identification,
-    alias: z.string().max(255).optional(),
+    alias: text.max(255).optional(),
     networkAddress: z.string().ip().describe('Where the platform reaches the meter'),
     port: z.number().int().min(1).max(65535).default(4059),
     transport: z.enum(['WRAPPER', 'HDLC']).default('WRAPPER').describe('IEC 62056-47 TCP wrapper, or HDLC over TCP'),
@@ -100,7 +98,7 @@ export const addMeterBody = z
     serverAddress: z.number().int().min(0).max(0x3fff).default(1).describe('Logical device / HDLC upper server address'),
     hdlcLowerServerAddress: z.number().int().min(0).max(0x3fff).optional(),
     authentication: z.enum(['NONE', 'LOW', 'HIGH_GMAC']).describe('NONE, LOW (LLS password) or HIGH_GMAC (HLS, security suite 0)'),
-    password: z.string().min(1).max(64).optional().describe('LLS password (LOW)'),
+    password: text.min(1).max(64).optional().describe('LLS password (LOW)'),
     authenticationKey: hex(16, 'authentication key').optional().describe('HIGH_GMAC: AES-128 authentication key'),
     blockCipherKey: hex(16, 'block cipher key').optional().describe('HIGH_GMAC: AES-128 global unicast encryption key'),
     clientSystemTitle: hex(8, 'system title').optional().describe("HIGH_GMAC: the platform's system title towards this meter"),
