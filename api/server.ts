@@ -226,7 +226,7 @@ function errorHandler({ logger }: ApiDeps): ErrorRequestHandler {
  * cannot read (415; unhandled, these were answered 500).
  */
 function bodyRefusal(error: unknown): { status: 400 | 413 | 415; body: ErrorResponse } | null {
-  const { status, type } = error as { status?: number; type?: string };
+  const { status, type } = (error ?? {}) as { status?: number; type?: string };
   const refused = (statusCode: 400 | 413 | 415, code: string, field: string, message: string) => ({
     status: statusCode,
     body: { error: code, message, issues: [{ field, message }] },

@@ -14,6 +14,7 @@ import { OslpProtocolError, OslpTransportError } from './errors';
 import { readFrame } from './framing';
 import { decodeMessage, encodeMessage, messageKind, type OslpMessage, type OslpMessageKind } from './messages';
 import { RefusalSample } from './refusal-log';
+import { plainIpAddress } from './registration';
 
 export interface OslpLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -127,7 +128,7 @@ class ConnectionHandler {
   }
 
   async serve(socket: net.Socket): Promise<void> {
-    const remoteIp = (socket.remoteAddress ?? '?').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    const remoteIp = plainIpAddress(socket.remoteAddress ?? '?');
     const remoteAddress = `${remoteIp}:${socket.remotePort ?? '?'}`;
     try {
       const answer = await this.answerFor(socket, remoteAddress, remoteIp);

@@ -88,7 +88,12 @@ export function registrationFingerprint(sequenceNumber: number, request: Pick<Re
  */
 export function registrationAddress(reported: Buffer | undefined, sourceIp: string): string {
   if (reported && reported.length === 4 && reported.some((octet) => octet !== 0)) return [...reported].join('.');
-  return sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return plainIpAddress(sourceIp);
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:10.0.0.7, as a dual-stack socket reports IPv4 peers) as plain IPv4. */
+export function plainIpAddress(address: string): string {
+  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
 /** YYYYMMDDhhmmss in UTC, the time format of OSLP. */
