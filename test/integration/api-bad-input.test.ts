@@ -2,8 +2,7 @@
  * Reproducers of the API defects fuzzing found (issue 10), against the real API, PostgreSQL and Temporal:
  * each input is refused with a 4xx that names what is wrong, never a 500.
  */
-import { randomBytes } from 'node:crypto';
-import { generateKeyPair, publicKeyToPem } from '../../adapters/oslp/envelope';
+import { newOslpDeviceBody } from '../support/devices';
 import type { ErrorResponse } from '../../api/contracts/common';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -16,12 +15,7 @@ let platform: TestPlatform;
 beforeAll(async () => {
   platform = await startTestPlatform({ workers: false });
   const added = await platform.client(platform.adminKey).core.addDevice({
-    body: {
-      deviceIdentification,
-      protocol: 'OSLP',
-      deviceUid: randomBytes(12).toString('base64'),
-      publicKey: publicKeyToPem(generateKeyPair().publicKey),
-    },
+    body: newOslpDeviceBody(deviceIdentification),
   });
   expect(added.status).toBe(201);
 });

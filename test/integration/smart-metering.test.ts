@@ -10,7 +10,7 @@ import { randomInt } from 'node:crypto';
 import type { MeterActionResult } from '../../common/device-commands';
 import type { RequestView } from '../../api/contracts/requests';
 import { associate } from '../../adapters/dlms';
-import { generateKeyPair, publicKeyToPem } from '../../adapters/oslp/envelope';
+import { newOslpDeviceBody } from '../support/devices';
 import { dlms } from '../../adapters/dlms/axdr';
 import { GURUX_METER_CONTENT as METER, GURUX_METER_MASTER_KEY, GURUX_METER_SYSTEM_TITLE, startGuruxMeter, type GuruxMeter } from '../support/dlms-meter';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -562,9 +562,7 @@ describe('replaceKeys', () => {
 describe('authorization', () => {
   test('a device that is no smart meter is refused before anything starts: 400 naming the field and the device', async () => {
     const light = id('light');
-    const added = await utility.core.addDevice({
-      body: { deviceIdentification: light, protocol: 'OSLP', deviceUid: Buffer.from(run.padEnd(12, '0').slice(0, 12)).toString('base64'), publicKey: publicKeyToPem(generateKeyPair().publicKey) },
-    });
+    const added = await utility.core.addDevice({ body: newOslpDeviceBody(light) });
     expect(added.status).toBe(201);
     const refused = await utility.smartMetering.getActualMeterReads({ body: { deviceIdentifications: [id('hls'), light] }, headers });
     expect(refused.status).toBe(400);

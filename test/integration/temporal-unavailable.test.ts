@@ -3,11 +3,10 @@
  * within the API's own bound, instead of waiting on Temporal. The real dev server sits behind a TCP proxy
  * that can play a server that never answers (where an unbounded call waits forever) or one that is gone.
  */
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { generateKeyPair, publicKeyToPem } from '../../adapters/oslp/envelope';
+import { newOslpDeviceBody } from '../support/devices';
 import { issueApiKey } from '../../api/api-keys';
 import { createRequestService } from '../../core/requests/start-request';
 import { createApp } from '../../api/server';
@@ -51,12 +50,7 @@ beforeAll(async () => {
   const organisation = await db.prisma.organisation.create({ data: { identification: `down-${run}`, name: 'down' } });
   client = platformClient(baseUrl, await issueApiKey(db.prisma, organisation.id, 'test'));
   const added = await client.core.addDevice({
-    body: {
-      deviceIdentification,
-      protocol: 'OSLP',
-      deviceUid: randomBytes(12).toString('base64'),
-      publicKey: publicKeyToPem(generateKeyPair().publicKey),
-    },
+    body: newOslpDeviceBody(deviceIdentification),
   });
   expect(added.status).toBe(201);
 });
