@@ -1,7 +1,8 @@
 // The HTTP side of starting a device request: OSGP's request options from the request's headers, and the
-// 202 that carries the correlation uid. The request itself is the core's (core/requests/).
-import type { AcceptedRequest, CallerRequestOptions } from '../core/requests/start-request';
-import type { DeviceRequestHeaders } from './contracts/common';
+// 202 that carries the correlation uid and where to read the request. The request itself is the core's
+// (core/requests/).
+import type { AcceptedRequest as StartedRequest, CallerRequestOptions } from '../core/requests/start-request';
+import type { AcceptedRequest, DeviceRequestHeaders } from './contracts/common';
 
 export function requestOptionsFrom(headers: DeviceRequestHeaders): CallerRequestOptions {
   return {
@@ -13,6 +14,11 @@ export function requestOptionsFrom(headers: DeviceRequestHeaders): CallerRequest
   };
 }
 
-export async function accepted(request: Promise<AcceptedRequest>): Promise<{ status: 202; body: AcceptedRequest }> {
-  return { status: 202, body: await request };
+/** The 202 of a request that was started: its correlation uid and the link to requests.getRequest. */
+export function acceptedBody(correlationUid: string): AcceptedRequest {
+  return { correlationUid, links: { request: `/v1/requests/${encodeURIComponent(correlationUid)}` } };
+}
+
+export async function accepted(request: Promise<StartedRequest>): Promise<{ status: 202; body: AcceptedRequest }> {
+  return { status: 202, body: acceptedBody((await request).correlationUid) };
 }

@@ -10,6 +10,7 @@ import { scheduledSetLightDomain, scheduledSetLightOperation, temporalScheduleId
 import { type AuthenticatedOrganisation, requireEnabled } from '../../core/organisations';
 import { authorizeDevices } from '../../core/authorization/device-gate';
 import { callerOf, type ApiDeps } from '../context';
+import { acceptedBody } from '../device-requests';
 import {
   lightingSchedulesContract,
   type LightingScheduleInput,
@@ -274,7 +275,7 @@ export function lightingSchedulesHandlers(deps: ApiDeps) {
       });
       return {
         status: 202 as const,
-        body: { correlationUid, links: { request: `/v1/requests/${encodeURIComponent(correlationUid)}` } },
+        body: acceptedBody(correlationUid),
       };
     },
   });

@@ -5,6 +5,7 @@ import type { RequestRecord } from '../../generated/prisma/client';
 import { requestsContract, type RequestStateView } from '../contracts/requests';
 import { requireEnabled } from '../../core/organisations';
 import { callerOf, type ApiDeps } from '../context';
+import { acceptedBody } from '../device-requests';
 import { ApiError } from '../errors';
 import { decodeTimedCursor, encodeCursor } from '../cursors';
 
@@ -118,7 +119,7 @@ export function requestsHandlers({ prisma, temporal, logger }: ApiDeps) {
         throw new ApiError(503, 'TEMPORAL_UNAVAILABLE', 'The request could not be cancelled now; retry');
       }
       logger.info('request cancelled', { correlationUid, by: caller.identification });
-      return { status: 202, body: { correlationUid, links: { request: `/v1/requests/${encodeURIComponent(correlationUid)}` } } };
+      return { status: 202, body: acceptedBody(correlationUid) };
     },
 
     getRequest: async ({ params, query, res }) => {

@@ -52,9 +52,9 @@ export interface StartDeviceRequest<W extends WorkflowName> {
   options?: CallerRequestOptions;
 }
 
+/** A request recorded and started: its correlation uid is its id everywhere (record, workflow, notifications). */
 export interface AcceptedRequest {
   correlationUid: string;
-  links: { request: string };
 }
 
 export interface RequestServiceDeps {
@@ -168,7 +168,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         }
       }
       logger.info('request accepted', { correlationUid, operation: `${domain}.${operation}`, devices: devices.length });
-      return { correlationUid, links: { request: `/v1/requests/${encodeURIComponent(correlationUid)}` } };
+      return { correlationUid };
     },
   };
 }
