@@ -97,13 +97,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const db = await openDatabase({ url: config.DATABASE_URL, embeddedDir: path.join(config.dataDir, 'pglite') });
+  const metrics = new MetricsRegistry();
+  const statements = metrics.counter('osgp_db_statements_total', 'SQL statements sent to the database by this process');
+  const db = await openDatabase({
+    url: config.DATABASE_URL,
+    embeddedDir: path.join(config.dataDir, 'pglite'),
+    onStatement: () => statements.inc(),
+  });
   stops.push(() => db.close());
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info('database migrated', { applied });
   printed.push(`Database             ${db.description}`);
-
-  const metrics = new MetricsRegistry();
 
   const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
   if (selected.has('worker') || adapterProtocols.length > 0) {
