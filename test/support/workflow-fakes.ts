@@ -65,7 +65,14 @@ export function notificationsWithoutWebhook(): { activities: NotificationActivit
         prepared.push(input);
         return null;
       },
+      async queueRequestNotification({ retryPeriodMs: _retryPeriodMs, ...input }) {
+        prepared.push(input);
+        return null;
+      },
       async deliverNotification() {
+        throw new Error('not expected: no webhook');
+      },
+      async deliverQueuedNotifications() {
         throw new Error('not expected: no webhook');
       },
       async recordNotificationFailure() {},

@@ -134,13 +134,13 @@ export async function runDeviceRequest(
       await recorder.drain();
       await core.completeRequest({ correlationUid, state: 'CANCELLED' });
       // The organisation hears of a cancelled request as of any other finished one.
-      await notifyRequestFinished({ correlationUid, state: 'CANCELLED', ...progress }, input.options.notificationRetryPeriodMs);
+      await notifyRequestFinished({ correlationUid, state: 'CANCELLED', ...progress }, input.options);
     });
     throw error;
   }
   // Workflows that finished before notifications existed replay without this step.
   if (patched('request-finished-notification')) {
-    await notifyRequestFinished({ correlationUid, state, ...progress }, input.options.notificationRetryPeriodMs);
+    await notifyRequestFinished({ correlationUid, state, ...progress }, input.options);
   }
   return { correlationUid, state, ...progress };
 }
@@ -148,10 +148,22 @@ export async function runDeviceRequest(
 /**
  * Tells the organisation, when it has a webhook, that its request finished. The request record is closed
  * already; a notification that cannot be delivered is recorded as FAILED and never fails the request.
+ * The notification is queued for the organisation's delivery workflow, so this workflow does not wait for
+ * the webhook; when the start found no webhook (`options.notify === false`) nothing is scheduled at all.
  */
-export async function notifyRequestFinished(summary: RequestSummary, retryPeriodMs = defaultNotificationRetryPeriodMs): Promise<void> {
+export async function notifyRequestFinished(
+  summary: RequestSummary,
+  options: Pick<DeviceRequestOptions, 'notificationRetryPeriodMs' | 'notify'> = {},
+): Promise<void> {
+  const { correlationUid, state, total, ok, failed } = summary;
+  const retryPeriodMs = options.notificationRetryPeriodMs ?? defaultNotificationRetryPeriodMs;
   try {
-    const { correlationUid, state, total, ok, failed } = summary;
+    // Workflows started before the queue existed replay their own delivery.
+    if (patched('notification-queue')) {
+      if (options.notify === false) return;
+      await notificationBookkeeping.queueRequestNotification({ correlationUid, state, total, ok, failed, retryPeriodMs });
+      return;
+    }
     const notificationId = await notificationBookkeeping.prepareRequestNotification({ correlationUid, state, total, ok, failed });
     if (notificationId) await deliverWithRetries(notificationId, retryPeriodMs);
   } catch (error) {
