@@ -43,6 +43,10 @@ export function fakeRequestRecords(): FakeRequestRecords {
       async completeRequest({ correlationUid, state }) {
         completions.push({ correlationUid, state });
       },
+      async finishRequest({ correlationUid, results: batch, state }) {
+        record(batch);
+        completions.push({ correlationUid, state });
+      },
     },
     results,
     completions,
