@@ -8,6 +8,7 @@
  *       [--webhook none|live|dead]       # the organisation's webhook: none, a receiver here, or a refused port
  *       [--probes 300]                   # workflows per ceiling probe (0: no probes)
  *       [--schedule-in-s S]              # requests carried out S s from now: all of them open at once (memory)
+ *       [--in-flight-only]               # with --schedule-in-s: print memory with all of them open, then stop
  *
  * Prints progress, then ONE JSON line: accepted/s, 202 latency p50/p99, completed/s, Temporal history events
  * per request (the request's own workflow, and the other workflows the run started, per request), database
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'embedded' },
     webhook: { type: 'string', default: 'none' },
     'schedule-in-s': { type: 'string' },
+    'in-flight-only': { type: 'boolean', default: false },
     'timeout-s': { type: 'string', default: '1200' },
   },
 });
@@ -245,6 +247,30 @@ async function main(): Promise<void> {
     log(`accepted ${requests} in ${acceptedSeconds.toFixed(1)} s`);
 
     const openQuery = `WorkflowType = 'setLightWorkflow' AND ExecutionStatus = 'Running'`;
+    if (values['in-flight-only']) {
+      // Memory with every request open (waiting for its schedule time), after the platform had 30 s to settle.
+      await new Promise((resolve) => setTimeout(resolve, 30_000));
+      const { count: open } = await temporal.workflow.count(openQuery);
+      const rss = Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${platform.nodePid}/status`, 'utf8'))?.[1]);
+      log(
+        JSON.stringify({
+          bench: 'requests-in-flight',
+          database,
+          webhook,
+          requests,
+          open,
+          acceptedPerSecond: round(requests / acceptedSeconds, 1),
+          acceptP50Ms: percentile(acceptLatencies, 50),
+          acceptP99Ms: percentile(acceptLatencies, 99),
+          platformRssMiB: mib(rss),
+          peakMemoryMiB: Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, pid === undefined ? null : mib(peakMemoryKb(pid))])),
+          dbStatementsPerRequest: round(((await statementCount(platform.baseUrl)) - statementsBefore) / requests, 2),
+          ceilings: ceilings ?? null,
+          loadAverage: { before: loadBefore, end: loadAverage() },
+        }),
+      );
+      return;
+    }
     const deadline = Date.now() + timeoutMs;
     let openPeakMiB: number | null = null;
     for (let lastReport = Date.now(); ; ) {

@@ -124,7 +124,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         ? createHash('sha256').update(JSON.stringify({ devices, args: request.args, requestOptions })).digest('hex')
         : null;
 
-      const [recorded, webhook] = await Promise.all([
+      const [recorded, hasWebhook] = await Promise.all([
         createRequestRecord(prisma, {
           correlationUid,
           organisationId: organisation.id,
@@ -134,7 +134,10 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
           requestHash,
         }),
         // Decided now and passed in: a request of an organisation without a webhook schedules nothing for it.
-        prisma.notificationWebhook.findUnique({ where: { organisationId: organisation.id }, select: { organisationId: true } }),
+        organisation.hasNotificationWebhook ??
+          prisma.notificationWebhook
+            .findUnique({ where: { organisationId: organisation.id }, select: { organisationId: true } })
+            .then((webhook) => webhook !== null),
       ]);
       if (recorded === 'conflict') {
         throw new DomainError('CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used before for a different request');
@@ -143,7 +146,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
       const input = {
         ...request.args,
         ...(request.groupDeviceCount === undefined ? { devices } : {}),
-        options: { ...requestOptionsFor(deviceRequestOptions, options), notify: webhook !== null },
+        options: { ...requestOptionsFor(deviceRequestOptions, options), notify: hasWebhook },
       };
       try {
         await temporal.workflow.start<WorkflowFunction<W>>(request.workflow, {
