@@ -5,7 +5,7 @@
 // notification and one attempt per round, not an open workflow per request. Notifications older than the
 // retry period are marked FAILED. The workflow ends when the queue is empty and nothing new was signalled;
 // the next notification starts it again (signal-with-start).
-import { continueAsNew, defineSignal, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { coreTaskQueue } from '../../core/protocols';
 import type { NotificationActivities } from '../../activities/notifications';
 import { notificationQueuedSignal } from '../../core/notification-queue';
@@ -13,6 +13,8 @@ import { notificationQueuedSignal } from '../../core/notification-queue';
 export interface OrganisationNotificationsInput {
   organisationId: string;
   retryPeriodMs: number;
+  /** Failed rounds in a row, carried across continue-as-new so the backoff goes on where it was. */
+  failures?: number;
 }
 
 export const notificationQueued = defineSignal(notificationQueuedSignal);
@@ -27,25 +29,33 @@ const { deliverQueuedNotifications } = proxyActivities<Pick<NotificationActiviti
 
 const backoffMs = (failures: number): number => Math.min(1_000 * 2 ** (failures - 1), 10 * 60_000);
 
+/**
+ * Each signal adds events while the webhook is down, so the history may grow during a backoff: the workflow
+ * continues as new when Temporal suggests it or at this length, whichever comes first.
+ */
+const maxHistoryLength = 10_000;
+const historyTooLong = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryLength;
+
 /** Rounds per run before continuing as new, so the history stays small however long a webhook is down. */
 const roundsPerRun = 200;
 
 export async function organisationNotificationsWorkflow(input: OrganisationNotificationsInput): Promise<void> {
   let signalled = 0;
   setHandler(notificationQueued, () => void (signalled += 1));
-  let failures = 0;
-  for (let round = 0; round < roundsPerRun && !workflowInfo().continueAsNewSuggested; round++) {
+  let failures = input.failures ?? 0;
+  for (let round = 0; round < roundsPerRun && !historyTooLong(); round++) {
     const signalledBefore = signalled;
     const { blockedBy, remaining } = await deliverQueuedNotifications({ organisationId: input.organisationId, retryPeriodMs: input.retryPeriodMs });
     if (blockedBy !== null) {
       failures += 1;
-      await sleep(backoffMs(failures));
+      // The backoff, cut short only to continue as new when signals made the history long.
+      await condition(historyTooLong, backoffMs(failures));
       continue;
     }
     failures = 0;
     // Empty, and nothing queued while the round ran: done (a later notification starts the workflow again).
     if (!remaining && signalled === signalledBefore) return;
   }
-  // The queue is in the database, so nothing is lost across the new run; the backoff starts afresh.
-  await continueAsNew<typeof organisationNotificationsWorkflow>(input);
+  // The queue is in the database, so nothing is lost across the new run.
+  await continueAsNew<typeof organisationNotificationsWorkflow>({ ...input, failures });
 }
