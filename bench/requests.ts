@@ -230,6 +230,10 @@ async function main(): Promise<void> {
     for (const pid of Object.values(pids)) if (pid) resetPeak(pid);
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, pid === undefined ? 0 : (cpuSeconds(pid) ?? 0)]));
     const statementsBefore = await statementCount(platform.baseUrl);
+    const rssMiB = (): number | null =>
+      mib(fs.existsSync(`/proc/${platform!.nodePid}/status`) ? Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${platform!.nodePid}/status`, 'utf8'))?.[1]) : undefined);
+    // The platform idle (set up, devices registered, probes done): what the requests add is measured from here.
+    const platformRssBeforeMiB = rssMiB();
     const loadBefore = loadAverage();
     const runStart = new Date();
     const sentAt = performance.now();
@@ -251,7 +255,6 @@ async function main(): Promise<void> {
       // Memory with every request open (waiting for its schedule time), after the platform had 30 s to settle.
       await new Promise((resolve) => setTimeout(resolve, 30_000));
       const { count: open } = await temporal.workflow.count(openQuery);
-      const rss = Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${platform.nodePid}/status`, 'utf8'))?.[1]);
       log(
         JSON.stringify({
           bench: 'requests-in-flight',
@@ -262,7 +265,8 @@ async function main(): Promise<void> {
           acceptedPerSecond: round(requests / acceptedSeconds, 1),
           acceptP50Ms: percentile(acceptLatencies, 50),
           acceptP99Ms: percentile(acceptLatencies, 99),
-          platformRssMiB: mib(rss),
+          platformRssBeforeMiB,
+          platformRssMiB: rssMiB(),
           peakMemoryMiB: Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, pid === undefined ? null : mib(peakMemoryKb(pid))])),
           dbStatementsPerRequest: round(((await statementCount(platform.baseUrl)) - statementsBefore) / requests, 2),
           ceilings: ceilings ?? null,
@@ -322,7 +326,7 @@ async function main(): Promise<void> {
       states[view.body.state] = (states[view.body.state] ?? 0) + 1;
       results += view.body.devices.length;
     });
-    const platformMemoryNowMiB = mib(fs.existsSync(`/proc/${platform.nodePid}/status`) ? Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${platform.nodePid}/status`, 'utf8'))?.[1]) : undefined);
+    const platformMemoryNowMiB = rssMiB();
 
     const acceptedPerSecond = requests / acceptedSeconds;
     const completedPerSecond = requests / completedSeconds;
@@ -352,6 +356,7 @@ async function main(): Promise<void> {
       cpuSeconds: cpu,
       cpuMsPerRequest: Object.fromEntries(Object.entries(cpu).map(([role, s]) => [role, s === null ? null : round((s * 1000) / requests, 1)])),
       peakMemoryMiB: memory,
+      platformRssBeforeMiB,
       platformRssAfterMiB: platformMemoryNowMiB,
       ceilings: ceilings ?? null,
       ratios: ceilings

@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   printed.push(`Database             ${db.description}`);
 
   const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
+  /** The core worker's connection, when it runs in this process: the API then starts workflows eagerly on it. */
+  let coreWorkerConnection: NativeConnection | undefined;
   if (selected.has('worker') || adapterProtocols.length > 0) {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
         await running;
       });
       printed.push(`Core worker          task queue "core"`);
+      coreWorkerConnection = connection;
       const retention = startRetentionJob({ prisma: db.prisma, retentionDays: config.REQUEST_RETENTION_DAYS, logger });
       stops.push(async () => retention.stop());
     }
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
   }
 
   if (selected.has('api')) {
-    await startApi(config, db, temporalAddress, logger, metrics, stops, printed);
+    await startApi(config, db, temporalAddress, logger, metrics, stops, printed, coreWorkerConnection);
   }
 
   process.stdout.write(`\nOpen Smart Grid Platform is running (${role}).\n${printed.map((l) => `  ${l}`).join('\n')}\n\n`);
@@ -160,15 +163,25 @@ async function startApi(
   metrics: MetricsRegistry,
   stops: Array<() => Promise<void>>,
   printed: string[],
+  /**
+   * The core worker's connection when it runs in this process: a client on it can start a workflow eagerly
+   * (the start's answer carries the first workflow task to this worker: no round trip through matching).
+   */
+  coreWorkerConnection?: NativeConnection,
 ): Promise<void> {
-  const connection = await Connection.connect({ address: temporalAddress });
-  stops.push(() => connection.close());
+  let connection: Connection | NativeConnection | undefined = coreWorkerConnection;
+  if (!connection) {
+    const own = await Connection.connect({ address: temporalAddress });
+    stops.push(() => own.close());
+    connection = own;
+  }
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const requests = createRequestService({
     prisma: db.prisma,
     temporal,
     logger,
     deviceRequestOptions: deviceRequestOptionsFrom(config),
+    eagerStart: coreWorkerConnection !== undefined,
   });
   // The API seals the keys of meters it adds with the same secret the DLMS adapter opens them with.
   const dlmsKeys = loadOrCreateDlmsKeyStore(config.dlmsKeyFile);

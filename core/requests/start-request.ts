@@ -62,6 +62,8 @@ export interface RequestServiceDeps {
   temporal: Client;
   deviceRequestOptions: DeviceRequestOptions;
   logger: Logger;
+  /** `temporal` shares its connection with the core worker: workflows may be started eagerly on it. */
+  eagerStart?: boolean;
 }
 
 /**
@@ -112,7 +114,7 @@ export function correlationUidFor(organisationIdentification: string, operation:
   return `${organisationIdentification}-${unique}`;
 }
 
-export function createRequestService({ prisma, temporal, deviceRequestOptions, logger }: RequestServiceDeps) {
+export function createRequestService({ prisma, temporal, deviceRequestOptions, logger, eagerStart = false }: RequestServiceDeps) {
   return {
     /** The platform's device request options (scheduled runs carry them to the requests they start). */
     deviceRequestOptions,
@@ -157,6 +159,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
           priority: { priorityKey: priorityKeyFor(options.priority ?? 4) },
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'USE_EXISTING',
+          ...(eagerStart ? { requestEagerStart: true } : {}),
           typedSearchAttributes: [
             { key: organisationAttribute, value: organisation.identification },
             { key: operationAttribute, value: `${domain}.${operation}` },
