@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   }
 
   if (selected.has('api')) {
-    await startApi(config, db, temporalAddress, logger, metrics, stops, printed, coreWorkerConnection);
+    await startApi(config, db, temporalAddress, logger, metrics, stops, printed, config.EAGER_WORKFLOW_START === 'true' ? coreWorkerConnection : undefined);
   }
 
   process.stdout.write(`\nOpen Smart Grid Platform is running (${role}).\n${printed.map((l) => `  ${l}`).join('\n')}\n\n`);

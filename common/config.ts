@@ -31,6 +31,8 @@ const configSchema = z.object({
   /** Requests per second per organisation, and the burst allowed above it; beyond: 429 with Retry-After. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+  /** npm start with the API and the core worker in one process: start workflows eagerly on the worker (default true). */
+  EAGER_WORKFLOW_START: z.enum(['true', 'false']).default('true'),
   /** How long request records and their device results stay readable. */
   REQUEST_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** HTTPS with client certificates (mutual TLS), when all three are set; API keys keep working. */
