@@ -107,7 +107,11 @@ export async function findOrganisationByApiKey(
   const match = keyPattern.exec(presentedKey);
   if (!match) return undefined;
   const [, id, secret] = match;
-  const key = await prisma.apiKey.findUnique({ where: { id }, include: { organisation: true } });
+  // The webhook's existence comes with the same read, so starting a request need not ask for it.
+  const key = await prisma.apiKey.findUnique({
+    where: { id },
+    include: { organisation: { include: { notificationWebhook: { select: { organisationId: true } } } } },
+  });
   if (!key || key.revokedAt) return undefined;
   const expected = Buffer.from(key.secretHash, 'hex');
   const actual = Buffer.from(hashSecret(secret), 'hex');
@@ -119,6 +123,7 @@ export async function findOrganisationByApiKey(
     identification: organisation.identification,
     platformFunctionGroup: organisation.platformFunctionGroup,
     enabled: organisation.enabled,
+    hasNotificationWebhook: organisation.notificationWebhook !== null,
   };
 }
 

@@ -43,13 +43,16 @@ export interface PlatformProcess {
   baseUrl: string;
   apiKey: string;
   dataDir: string;
+  /** Where the OSLP listener takes device registrations. */
+  listenerPort: number;
   platformKeyFile: string;
   output(): string;
   stop(): Promise<void>;
 }
 
 export interface PlatformProcessOptions {
-  databaseUrl: string;
+  /** PostgreSQL; without it the platform runs on its embedded PGlite (`npm start`'s default). */
+  databaseUrl?: string;
   /** Extra environment (tuning knobs). */
   env?: NodeJS.ProcessEnv;
   /** Node options NODE_OPTIONS may not carry (--cpu-prof): then node runs cli/start.ts with tsx's loader itself. */
@@ -69,7 +72,7 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
     env: {
       ...process.env,
       OSGP_DATA_DIR: dataDir,
-      DATABASE_URL: options.databaseUrl,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       PORT: String(port),
       TEMPORAL_DEV_SERVER_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
@@ -124,6 +127,7 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
     dataDir,
+    listenerPort,
     platformKeyFile: path.join(dataDir, 'keys', 'oslp-platform.pem'),
     output: () => output,
     async stop() {

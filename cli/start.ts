@@ -98,13 +98,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const db = await openDatabase({ url: config.DATABASE_URL, embeddedDir: path.join(config.dataDir, 'pglite') });
+  const metrics = new MetricsRegistry();
+  const statements = metrics.counter('osgp_db_statements_total', 'SQL statements sent to the database by this process');
+  const db = await openDatabase({
+    url: config.DATABASE_URL,
+    embeddedDir: path.join(config.dataDir, 'pglite'),
+    onStatement: () => statements.inc(),
+  });
   stops.push(() => db.close());
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info('database migrated', { applied });
   printed.push(`Database             ${db.description}`);
-
-  const metrics = new MetricsRegistry();
 
   const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
   if (selected.has('worker') || adapterProtocols.length > 0) {
@@ -158,7 +162,9 @@ async function startApi(
   stops: Array<() => Promise<void>>,
   printed: string[],
 ): Promise<void> {
-  // Bounded calls: with Temporal down, a request is refused with 503 within API_TEMPORAL_TIMEOUT_MS.
+  // Bounded calls: with Temporal down, a request is refused with 503 within API_TEMPORAL_TIMEOUT_MS. (Eager
+  // workflow start on the core worker's native connection was tried: its gain was within the noise, and that
+  // connection would bypass this bound, so the API keeps a connection of its own.)
   const connection = await Connection.connect(apiTemporalConnectionOptions(temporalAddress, config.API_TEMPORAL_TIMEOUT_MS));
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -7,6 +7,11 @@ export interface AuthenticatedOrganisation {
   identification: string;
   platformFunctionGroup: 'ADMIN' | 'USER';
   enabled: boolean;
+  /**
+   * Whether it has a notification webhook, when the authentication read it anyway (API keys); a request's
+   * start asks the database otherwise.
+   */
+  hasNotificationWebhook?: boolean;
 }
 
 export function requireEnabled(organisation: AuthenticatedOrganisation): void {

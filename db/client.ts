@@ -25,14 +25,21 @@ export interface DatabaseOptions {
   /** Where the embedded database keeps its files when no URL is given. */
   embeddedDir: string;
   poolSize?: number;
+  /** Called for every SQL statement Prisma sends (the platform counts them in /metrics: statements per request). */
+  onStatement?: () => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openEmbedded(options.embeddedDir);
+  const onStatement = options.onStatement ?? (() => undefined);
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10, onStatement) : openEmbedded(options.embeddedDir, onStatement);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+/** Prisma emits 'query' events (one per statement) only when its log option asks for them. */
+const statementEvents = [{ emit: 'event', level: 'query' }] as const;
+
+async function openPostgres(url: string, poolSize: number, onStatement: () => void): Promise<Database> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }), log: [...statementEvents] });
+  prisma.$on('query', onStatement);
   const parsed = new URL(url);
   return {
     prisma,
@@ -51,14 +58,15 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
-async function openEmbedded(dir: string): Promise<Database> {
+async function openEmbedded(dir: string, onStatement: () => void): Promise<Database> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const releaseLock = lockEmbeddedDatabase(dir);
   const pglite = await PGlite.create(dir).catch((error: unknown) => {
     releaseLock();
     throw error;
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: [...statementEvents] });
+  prisma.$on('query', onStatement);
   return {
     prisma,
     description: `embedded PGlite at ${dir}`,

@@ -36,6 +36,10 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
       ...createLightingRunActivities(options.prisma),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
+    // The SDK's default sizes the cache from the heap limit (about 2,300 workflows at ~1 MB each on a 4 GB
+    // heap), so thousands of open requests grew the process by GBs. A request's history is short, and one
+    // evicted from the cache is replayed when it next has work: memory bounded, at a small CPU cost.
+    maxCachedWorkflows: 250,
     maxConcurrentActivityTaskExecutions: 50,
   });
 }

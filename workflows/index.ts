@@ -8,6 +8,7 @@ export { setRebootWorkflow } from './core/set-reboot';
 export { setEventNotificationsWorkflow } from './core/set-event-notifications';
 export { progressQuery } from './common/device-request';
 export { deviceEventNotificationWorkflow } from './notifications/device-event-notification';
+export { organisationNotificationsWorkflow } from './notifications/organisation-queue';
 // Device-side lighting schedules and light measurement devices (OSLP), and tariff switching.
 export { setScheduleWorkflow } from './public-lighting/set-schedule';
 export { resumeScheduleWorkflow } from './public-lighting/resume-schedule';

@@ -2,6 +2,7 @@
 // an organisation's notifications (finished requests and subscribed device events). Part of the `core` domain.
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
+import { fetchRefusesPort } from '../../common/fetch-ports';
 import { errorResponse, identification, isoDateTime, standardErrors, text } from './common';
 
 const c = initContract();
@@ -115,7 +116,10 @@ export const coreEventsContract = c.router({
       url: text
         .max(2000)
         .url()
-        .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http or https URL' }),
+        .refine((value) => /^https?:\/\//i.test(value), { message: 'must be an http or https URL' })
+        .refine((value) => !fetchRefusesPort(value), {
+          message: 'names a port the platform\'s HTTP client always refuses (the Fetch standard\'s blocked ports, e.g. 25 or 6000)',
+        }),
       secret: text.min(16).max(256).describe('Signs every notification (HMAC-SHA256); never shown again'),
     }),
     responses: { 200: notificationWebhook, ...standardErrors },

@@ -73,6 +73,20 @@ export async function completeRequest(prisma: PrismaClient, correlationUid: stri
 }
 
 /**
+ * The last results of a request and its end state, in one call (a small request's one local activity):
+ * results first, so a closed record always has them. Idempotent, like its two parts.
+ */
+export async function finishRequest(
+  prisma: PrismaClient,
+  correlationUid: string,
+  results: readonly DeviceResultRecord[],
+  state: FinalRequestState,
+): Promise<void> {
+  await insertDeviceResults(prisma, correlationUid, results);
+  await completeRequest(prisma, correlationUid, state);
+}
+
+/**
  * A request that was recorded but whose workflow could not be started, and that the caller cannot resume
  * (no idempotency key): closed NOT_OK, visibly, instead of left pending. Best effort: the caller is told anyway.
  */

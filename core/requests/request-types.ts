@@ -19,6 +19,11 @@ export interface DeviceRequestOptions {
   maxConcurrency: number;
   /** How long the organisation's webhook is retried when the request has finished (default 24 h). */
   notificationRetryPeriodMs?: number;
+  /**
+   * Whether the organisation had a webhook when the request started (decided then, so a request of an
+   * organisation without one schedules nothing for it); undefined: asked when the request finishes.
+   */
+  notify?: boolean;
   /** Accepted now, carried out from this time on (epoch ms). */
   scheduleTimeMs?: number;
   /** Devices not reached by this time end NOT_OK with MAX_SCHEDULE_TIME_EXCEEDED (epoch ms). */

@@ -124,14 +124,21 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         ? createHash('sha256').update(JSON.stringify({ devices, args: request.args, requestOptions })).digest('hex')
         : null;
 
-      const recorded = await createRequestRecord(prisma, {
-        correlationUid,
-        organisationId: organisation.id,
-        domain,
-        operation,
-        deviceCount: request.groupDeviceCount ?? devices.length,
-        requestHash,
-      });
+      const [recorded, hasWebhook] = await Promise.all([
+        createRequestRecord(prisma, {
+          correlationUid,
+          organisationId: organisation.id,
+          domain,
+          operation,
+          deviceCount: request.groupDeviceCount ?? devices.length,
+          requestHash,
+        }),
+        // Decided now and passed in: a request of an organisation without a webhook schedules nothing for it.
+        organisation.hasNotificationWebhook ??
+          prisma.notificationWebhook
+            .findUnique({ where: { organisationId: organisation.id }, select: { organisationId: true } })
+            .then((webhook) => webhook !== null),
+      ]);
       if (recorded === 'conflict') {
         throw new DomainError('CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used before for a different request');
       }
@@ -139,7 +146,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
       const input = {
         ...request.args,
         ...(request.groupDeviceCount === undefined ? { devices } : {}),
-        options: requestOptionsFor(deviceRequestOptions, options),
+        options: { ...requestOptionsFor(deviceRequestOptions, options), notify: hasWebhook },
       };
       try {
         await temporal.workflow.start<WorkflowFunction<W>>(request.workflow, {

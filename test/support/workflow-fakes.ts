@@ -43,6 +43,10 @@ export function fakeRequestRecords(): FakeRequestRecords {
       async completeRequest({ correlationUid, state }) {
         completions.push({ correlationUid, state });
       },
+      async finishRequest({ correlationUid, results: batch, state }) {
+        record(batch);
+        completions.push({ correlationUid, state });
+      },
     },
     results,
     completions,
@@ -65,7 +69,14 @@ export function notificationsWithoutWebhook(): { activities: NotificationActivit
         prepared.push(input);
         return null;
       },
+      async queueRequestNotification({ retryPeriodMs: _retryPeriodMs, ...input }) {
+        prepared.push(input);
+        return null;
+      },
       async deliverNotification() {
+        throw new Error('not expected: no webhook');
+      },
+      async deliverQueuedNotifications() {
         throw new Error('not expected: no webhook');
       },
       async recordNotificationFailure() {},

@@ -1,8 +1,9 @@
 /**
- * Webhook notifications on the time-skipping test server: a finished request is announced once its record
- * is closed; a webhook that fails is retried with backoff (1 s, doubling, at most 10 minutes apart) until
- * it takes the notification or the retry period ends, and then the notification is FAILED while the request
- * still ends OK. Device event notifications are the same delivery in a workflow of their own.
+ * Webhook notifications on the time-skipping test server: a finished request queues its notification once
+ * its record is closed and ends; the organisation's delivery workflow drains the queue, and a webhook that
+ * fails is retried with backoff (1 s, doubling, at most 10 minutes apart) until it takes the notification or
+ * the retry period ends, and then the notification is FAILED while the request still ended OK. Device event
+ * notifications are the same delivery in a workflow of their own.
  * The core activities are in-memory stand-ins; test/integration/events-notifications.test.ts has the real ones.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { useTimeSkippingEnvironment } from '../support/time-skipping';
 import { fakeRequestRecords } from '../support/workflow-fakes';
 import type { DeviceCommandOutcome } from '../../common/device-commands';
 import type { NotificationActivities } from '../../activities/notifications';
+import { notificationQueuedSignal, organisationNotificationsWorkflowId } from '../../core/notification-queue';
 import type { NotificationOutcome, RequestFinishedInput } from '../../core/notifications';
 import type { RequestActivities } from '../../activities/requests';
 import type { RequestSummary } from '../../workflows/common/device-request';
@@ -25,6 +27,7 @@ const suite = useTimeSkippingEnvironment(workflowsPath);
 interface FakeNotification {
   state: 'PENDING' | 'DELIVERED' | 'FAILED';
   attempts: number;
+  createdAtMs?: number;
   lastError: string | null;
   /** The test server's (skipped) time at each attempt. */
   attemptTimes: number[];
@@ -33,18 +36,54 @@ interface FakeNotification {
 /** The webhook's answer to attempt n (1-based): true takes it, a string is the error it fails with. */
 type Webhook = (attempt: number) => true | string;
 
+/** The organisation every fake request belongs to. */
+const organisationId = 'org-1';
+
 function fakeCore(webhook: Webhook | null) {
   const notifications = new Map<string, FakeNotification>();
   const prepared: RequestFinishedInput[] = [];
   const records = fakeRequestRecords();
+  async function prepare(input: RequestFinishedInput): Promise<string | null> {
+    prepared.push(input);
+    if (!webhook) return null;
+    const id = `request-finished:${input.correlationUid}`;
+    const createdAtMs = await suite.env.currentTimeMs();
+    if (!notifications.has(id)) notifications.set(id, { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [], createdAtMs });
+    return id;
+  }
   // The notification activities with a webhook that answers as the test says.
   const notificationActivities: NotificationActivities = {
-    async prepareRequestNotification(input) {
-      prepared.push(input);
-      if (!webhook) return null;
-      const id = `request-finished:${input.correlationUid}`;
-      if (!notifications.has(id)) notifications.set(id, { state: 'PENDING', attempts: 0, lastError: null, attemptTimes: [] });
+    prepareRequestNotification: prepare,
+    async queueRequestNotification({ retryPeriodMs, ...input }) {
+      const id = await prepare(input);
+      if (id) {
+        await Context.current().client.workflow.signalWithStart('organisationNotificationsWorkflow', {
+          taskQueue: 'core',
+          workflowId: organisationNotificationsWorkflowId(organisationId),
+          args: [{ organisationId, retryPeriodMs }],
+          signal: notificationQueuedSignal,
+        });
+      }
       return id;
+    },
+    async deliverQueuedNotifications({ retryPeriodMs }) {
+      const nowMs = await suite.env.currentTimeMs();
+      const queue = [...notifications.values()].filter((n) => n.createdAtMs !== undefined && n.state === 'PENDING');
+      for (const notification of queue) if (notification.createdAtMs! < nowMs - retryPeriodMs) notification.state = 'FAILED';
+      let delivered = 0;
+      for (const notification of queue.filter((n) => n.state === 'PENDING')) {
+        notification.attempts += 1;
+        notification.attemptTimes.push(nowMs);
+        const answer = webhook ? webhook(notification.attempts) : 'no webhook';
+        if (answer !== true) {
+          notification.lastError = answer;
+          return { delivered, blockedBy: answer, remaining: true };
+        }
+        notification.state = 'DELIVERED';
+        notification.lastError = null;
+        delivered += 1;
+      }
+      return { delivered, blockedBy: null, remaining: false };
     },
     async deliverNotification({ notificationId }) {
       const info = Context.current().info;
@@ -99,11 +138,21 @@ async function setLight(options: Partial<DeviceRequestOptions>): Promise<Request
   });
 }
 
+/**
+ * A request, which ends as soon as its notification is queued (no delivery attempt has been made then),
+ * and then its organisation's delivery workflow until the queue is empty.
+ */
+async function setLightThenDrain(options: Partial<DeviceRequestOptions>): Promise<RequestSummary> {
+  const summary = await setLight(options);
+  await suite.env.client.workflow.getHandle(organisationNotificationsWorkflowId(organisationId)).result();
+  return summary;
+}
+
 const gaps = (times: number[]) => times.slice(1).map((t, i) => Math.round((t - times[i]) / 1000));
 
 test('a finished request is announced after its record is closed; a webhook failing twice takes it on the third attempt', async () => {
   const core = fakeCore((attempt) => (attempt <= 2 ? 'HTTP 500' : true));
-  const summary = await withWorkers(core.activities, () => setLight({ notificationRetryPeriodMs: 60_000 }));
+  const summary = await withWorkers(core.activities, () => setLightThenDrain({ notificationRetryPeriodMs: 60_000 }));
   expect(summary).toMatchObject({ state: 'OK', total: 1, ok: 1 });
   expect(core.completed()).toBe('OK');
   expect(core.prepared).toEqual([{ correlationUid: summary.correlationUid, state: 'OK', total: 1, ok: 1, failed: 0 }]);
@@ -114,7 +163,7 @@ test('a finished request is announced after its record is closed; a webhook fail
 
 test('a webhook that never takes it is retried with backoff capped at 10 minutes until the retry period ends; the request stays OK', async () => {
   const core = fakeCore(() => 'HTTP 503');
-  const summary = await withWorkers(core.activities, () => setLight({ notificationRetryPeriodMs: 60 * 60 * 1000 }));
+  const summary = await withWorkers(core.activities, () => setLightThenDrain({ notificationRetryPeriodMs: 60 * 60 * 1000 }));
   expect(summary.state).toBe('OK');
   const notification = core.notifications.get(`request-finished:${summary.correlationUid}`)!;
   expect(notification.state).toBe('FAILED');

@@ -181,7 +181,7 @@ export async function groupRequestWorkflow(input: GroupRequestInput): Promise<Re
     const progress = current();
     const state = progress.failed === 0 ? 'OK' : 'NOT_OK';
     await local.completeRequest({ correlationUid, state });
-    await notifyRequestFinished({ correlationUid, state, ...progress }, input.options.notificationRetryPeriodMs);
+    await notifyRequestFinished({ correlationUid, state, ...progress }, input.options);
     return { correlationUid, state, ...progress };
   } catch (error) {
     if (!isCancellation(error)) throw error;
@@ -194,7 +194,7 @@ export async function groupRequestWorkflow(input: GroupRequestInput): Promise<Re
       settled.failed += rest;
       await local.completeRequest({ correlationUid, state: 'CANCELLED' });
       upsertMemo({ progress: current() });
-      await notifyRequestFinished({ correlationUid, state: 'CANCELLED', ...current() }, input.options.notificationRetryPeriodMs);
+      await notifyRequestFinished({ correlationUid, state: 'CANCELLED', ...current() }, input.options);
     });
     throw error;
   }

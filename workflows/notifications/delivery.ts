@@ -14,7 +14,7 @@ export const defaultNotificationRetryPeriodMs = 24 * 60 * 60 * 1000;
 const attemptTimeoutMs = 30_000;
 
 export const notificationBookkeeping = proxyActivities<
-  Pick<NotificationActivities, 'prepareRequestNotification' | 'recordNotificationFailure'>
+  Pick<NotificationActivities, 'prepareRequestNotification' | 'recordNotificationFailure' | 'queueRequestNotification'>
 >({
   taskQueue: coreTaskQueue,
   startToCloseTimeout: '10 seconds',

@@ -67,7 +67,7 @@ export async function runMeterRequest(input: MeterRequestInput): Promise<Request
   const state = progress.failed === 0 ? 'OK' : 'NOT_OK';
   await core.completeRequest({ correlationUid, state });
   const summary: RequestSummary = { correlationUid, state, ...progress };
-  await notifyRequestFinished(summary, options.notificationRetryPeriodMs);
+  await notifyRequestFinished(summary, options);
   return summary;
 }
 
