@@ -92,6 +92,7 @@ describe('OpenAPI document', () => {
       'admin.updateKey',
       'core.addDevice',
       'core.addDeviceGroupMembers',
+      'core.addDevices',
       'core.addLightMeasurementDevice',
       'core.createDeviceGroup',
       'core.deleteDeviceGroup',
