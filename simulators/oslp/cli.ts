@@ -7,7 +7,7 @@
  *       [--platform-public-key .data/keys/oslp-platform.pub.pem] [--prefix SIM-] [--first 1] [--out <data dir>/devices.json]
  *
  * With --api-key the devices are added to the platform through its API (core.addDevice; the key's
- * organisation becomes their owner; a 429 waits for its Retry-After). Devices the platform already has, or
+ * organisation becomes their owner; core.addDevices, 10,000 per call; a 429 waits for its Retry-After). Devices the platform already has, or
  * refused, are listed and left out of registration: they were not made by this run and cannot register with
  * its keys. The list is written first, then registration is retried every 5 s until the platform has accepted
  * every device this run may register. With --platform-port 0 it only serves.
@@ -71,7 +71,7 @@ async function registerUntilDone(fleet: OslpSimulatorFleet, only: ReadonlySet<st
 function printNotAdded(what: string, devices: DeviceNotAdded[]): void {
   if (!devices.length) return;
   console.log(`${devices.length} devices ${what}:`);
-  for (const device of devices.slice(0, 10)) console.log(`  ${device.identification}: ${device.status} ${device.reason}`);
+  for (const device of devices.slice(0, 10)) console.log(`  ${device.identification}: ${device.reason}`);
   if (devices.length > 10) console.log(`  ... and ${devices.length - 10} more`);
 }
 
@@ -103,7 +103,8 @@ async function main(): Promise<void> {
     console.log(`added ${report.added.length} of ${fleet.devices.length} devices through ${values['api-url']}`);
     printNotAdded('already on the platform (not made by this run, so not registered by it)', report.existing);
     printNotAdded('refused by the platform', report.refused);
-    toRegister = new Set(report.added);
+    if (report.present.length) console.log(`${report.present.length} devices were already on the platform with these keys`);
+    toRegister = new Set([...report.added, ...report.present]);
   }
   if (platformPort) void registerUntilDone(fleet, toRegister, writeDeviceList);
   const stop = (): void => {

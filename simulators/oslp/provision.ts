@@ -1,4 +1,4 @@
-// Adds a fleet's simulated devices to the platform through its API (core.addDevice), as an installer would:
+// Adds a fleet's simulated devices to the platform through its API (core.addDevices), as an installer would:
 // the organisation of the API key becomes their owner. (Benchmarks of tens of thousands of devices write them
 // straight into the database instead: bench/seed-devices.ts.)
 import path from 'node:path';
@@ -22,69 +22,81 @@ export interface ProvisionOptions {
   networkAddress?: string;
   /** Devices that already exist count as added instead of failing (re-running the simulator). */
   tolerateExisting?: boolean;
-  /** Requests in flight at once. */
+  /** core.addDevices calls in flight at once. */
   concurrency?: number;
+  /** Devices per core.addDevices call (at most the API's 10,000). */
+  batchSize?: number;
 }
 
 /** A device the run did not add, and why (the platform's answer). */
 export interface DeviceNotAdded {
   identification: string;
-  status: number;
   reason: string;
 }
 
 export interface ProvisionReport {
   added: string[];
-  /** Already on the platform (409): made by an earlier run or someone else; they register only with this run's key. */
+  /** Already on the platform with this very uid and key (a re-run with the same keys): they can register. */
+  present: string[];
+  /** Already on the platform with another uid or key: made by an earlier run or someone else, so they cannot register with this run's keys. */
   existing: DeviceNotAdded[];
   /** Refused for another reason, or still rate limited after every retry. */
   refused: DeviceNotAdded[];
 }
 
-/** How often one device is tried again after a 429 before it is reported as refused. */
+/** How often one call is tried again after a 429 before its devices are reported as refused. */
 const MAX_RATE_LIMITED_RETRIES = 20;
 
 /**
- * Adds the fleet's devices; a 429 waits for its Retry-After and tries the same device again (the platform's
- * own rate limit must not end a run half-way), and every device not added is reported with the reason.
+ * Adds the fleet's devices with core.addDevices; a 429 waits for its Retry-After and sends the same devices
+ * again (the platform's own rate limit must not end a run half-way), and every device not added is reported
+ * with the reason.
  */
 export async function provisionFleet(
   client: PlatformClient,
   fleet: Pick<OslpSimulatorFleet, 'devices' | 'port'>,
-  { networkAddress, concurrency = 20 }: Omit<ProvisionOptions, 'tolerateExisting'> = {},
+  { networkAddress, concurrency = 2, batchSize = 10_000 }: Omit<ProvisionOptions, 'tolerateExisting'> = {},
 ): Promise<ProvisionReport> {
-  const report: ProvisionReport = { added: [], existing: [], refused: [] };
+  const report: ProvisionReport = { added: [], present: [], existing: [], refused: [] };
+  const batches: Array<OslpSimulatorFleet['devices']> = [];
+  for (let start = 0; start < fleet.devices.length; start += batchSize) batches.push(fleet.devices.slice(start, start + batchSize));
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < fleet.devices.length) {
-      const device = fleet.devices[next++];
+    while (next < batches.length) {
+      const batch = batches[next++];
+      const devices = batch.map((device) => ({
+        deviceIdentification: device.identification,
+        protocol: 'OSLP' as const,
+        networkAddress,
+        port: fleet.port,
+        deviceUid: deviceUidToBase64(device.deviceUid),
+        publicKey: device.publicKeyPem,
+        activated: true,
+      }));
       for (let retries = 0; ; retries += 1) {
-        // Widened: the client's types list the contract's statuses, and a 429 comes from the rate limit in front of every route.
-        const response: { status: number; body: unknown; headers: Headers } = await client.core.addDevice({
-          body: {
-            deviceIdentification: device.identification,
-            protocol: 'OSLP',
-            networkAddress,
-            port: fleet.port,
-            deviceUid: deviceUidToBase64(device.deviceUid),
-            publicKey: device.publicKeyPem,
-            activated: true,
-          },
-        });
-        if (response.status === 201) {
-          report.added.push(device.identification);
-        } else if (response.status === 429 && retries < MAX_RATE_LIMITED_RETRIES) {
-          await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response.headers.get('retry-after'))));
-          continue;
-        } else {
-          const notAdded = { identification: device.identification, status: response.status, reason: reasonOf(response.body) };
-          (response.status === 409 ? report.existing : report.refused).push(notAdded);
+        const response = await client.core.addDevices({ body: { devices } });
+        if (response.status === 200) {
+          for (const row of response.body.results) {
+            const id = row.deviceIdentification;
+            if (row.result === 'ADDED') report.added.push(id);
+            else if (row.result === 'EXISTS') report.present.push(id);
+            else (row.code === 'DEVICE_EXISTS' ? report.existing : report.refused).push({ identification: id, reason: `${row.code}: ${row.message}` });
+          }
+          break;
         }
+        // Widened: the client's types list the contract's statuses, and a 429 comes from the rate limit in front of every route.
+        const { status, headers } = response as { status: number; headers: Headers };
+        if (status === 429 && retries < MAX_RATE_LIMITED_RETRIES) {
+          await new Promise((resolve) => setTimeout(resolve, retryAfterMs(headers.get('retry-after'))));
+          continue;
+        }
+        const reason = `${status} ${reasonOf(response.body)}`;
+        for (const device of batch) report.refused.push({ identification: device.identification, reason });
         break;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, fleet.devices.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, lane));
   return report;
 }
 
@@ -107,8 +119,8 @@ export async function addFleetToPlatform(
 ): Promise<number> {
   const report = await provisionFleet(client, fleet, options);
   const failed = [...report.refused, ...(tolerateExisting ? [] : report.existing)][0];
-  if (failed) throw new Error(`adding ${failed.identification} failed: ${failed.status} ${failed.reason}`);
-  return report.added.length;
+  if (failed) throw new Error(`adding ${failed.identification} failed: ${failed.reason}`);
+  return report.added.length + (tolerateExisting ? report.present.length : 0);
 }
 
 /** What the platform's record of a simulated device needs (the simulator CLI writes these to its device list). */

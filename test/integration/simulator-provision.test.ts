@@ -15,7 +15,7 @@ let platform: TestPlatform;
 const fleets: OslpSimulatorFleet[] = [];
 
 beforeAll(async () => {
-  // A limit the first run is sure to exceed: 12 devices, 20 requests in flight, a burst of 4.
+  // A limit the first run is sure to exceed (see below).
   platform = await startTestPlatform({ rateLimit: { perSecond: 4, burst: 4 } });
 });
 
@@ -40,22 +40,21 @@ test('runs past the rate limit, side by side with another prefix, and report wha
   const client = platform.client(await platform.createOrganisation(`sim-${run}`));
 
   const first = await fleet(`A-${run}-`, 12);
-  const firstReport = await provisionFleet(client, first);
-  expect(firstReport).toEqual({ added: expect.any(Array), existing: [], refused: [] });
+  // Two devices per call: six calls against a burst of four.
+  const firstReport = await provisionFleet(client, first, { batchSize: 2, concurrency: 3 });
+  expect(firstReport).toEqual({ added: expect.any(Array), present: [], existing: [], refused: [] });
   expect(firstReport.added.sort()).toEqual(first.devices.map((d) => d.identification).sort());
   expect(await first.registerAll()).toEqual({ registered: 12, failed: [] });
 
   // Same numbers, another prefix: other uids, so every device is added and registers.
   const second = await fleet(`B-${run}-`, 3);
-  expect(await provisionFleet(client, second)).toMatchObject({ added: expect.arrayContaining([`B-${run}-000001`]), existing: [], refused: [] });
+  expect(await provisionFleet(client, second)).toMatchObject({ added: expect.arrayContaining([`B-${run}-000001`]), present: [], existing: [], refused: [] });
   expect(await second.registerAll()).toEqual({ registered: 3, failed: [] });
 
   // The first run's devices again: reported as already there, not counted as added.
   const again = await fleet(`A-${run}-`, 2);
   const againReport = await provisionFleet(client, again);
   expect(againReport.added).toEqual([]);
-  expect(againReport.existing.map((d) => [d.identification, d.status]).sort()).toEqual([
-    [`A-${run}-000001`, 409],
-    [`A-${run}-000002`, 409],
-  ]);
+  expect(againReport.existing.map((d) => d.identification).sort()).toEqual([`A-${run}-000001`, `A-${run}-000002`]);
+  expect(againReport.existing[0].reason).toMatch(/^DEVICE_EXISTS/);
 });
