@@ -4,6 +4,7 @@
 // policy (backoff, retry period) decides when to try again and when to give up. What a webhook receives is
 // core/notifications.ts.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Logger } from '../common/logger';
 import type { Prisma, PrismaClient } from '../db/client';
 import {
@@ -129,7 +130,12 @@ export function createNotificationActivities({
       }
       await prisma.notification.update({ where: { id: notificationId }, data: { attempts: attempt, lastError: error } });
       logger.warn('notification not delivered; retrying with backoff', { notificationId, target, attempt, error });
-      throw ApplicationFailure.retryable(`Webhook ${target} did not take notification ${notificationId}: ${error}`, 'WEBHOOK_DELIVERY_FAILED');
+      // BENIGN: logged just above; the SDK would write the same failure again at WARN.
+      throw ApplicationFailure.create({
+        message: `Webhook ${target} did not take notification ${notificationId}: ${error}`,
+        type: 'WEBHOOK_DELIVERY_FAILED',
+        category: ApplicationFailureCategory.BENIGN,
+      });
     },
 
     async recordNotificationFailure({ notificationId, error }) {
