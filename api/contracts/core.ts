@@ -165,6 +165,46 @@ export const coreContract = c.router({
     responses: deviceDataResponses,
   },
 
+  updateDevices: {
+    // PATCH on the collection: PUT /v1/core/devices/{id} is updateDevice, so no device name is shadowed.
+    method: 'PATCH',
+    path: '/v1/core/devices',
+    summary: `Change the data of up to ${maxDevicesPerAddDevices} devices in one call (beyond OSGP; UPDATE_DEVICE per device); a result per row, in order`,
+    body: z.object({
+      devices: z
+        .array(
+          z
+            .object({
+              deviceIdentification: identification,
+              alias: alias.nullable().optional().describe('null removes the alias'),
+              networkAddress: z.string().ip().nullable().optional(),
+              port: z.number().int().min(1).max(65535).optional(),
+              latitude: latitude.nullable().optional(),
+              longitude: longitude.nullable().optional(),
+              activated: z.boolean().optional(),
+            })
+            .strict(),
+        )
+        .min(1, 'must name at least one device')
+        .max(maxDevicesPerAddDevices, `at most ${maxDevicesPerAddDevices} devices per call`),
+    }),
+    responses: {
+      200: z.object({
+        updated: z.number().int(),
+        refused: z.number().int(),
+        results: z.array(
+          z.object({
+            deviceIdentification: identification,
+            result: z.enum(['UPDATED', 'REFUSED']),
+            code: z.string().optional().describe('For REFUSED: DEVICE_NOT_FOUND or the missing right'),
+            message: z.string().optional(),
+          }),
+        ),
+      }),
+      ...standardErrors,
+    },
+  },
+
   findRecentDevices: {
     method: 'GET',
     path: '/v1/core/devices/recent',

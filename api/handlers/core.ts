@@ -17,6 +17,7 @@ import type { WorkflowName } from '../../core/requests/workflow-types';
 import { accepted, requestOptionsFrom } from '../device-requests';
 import { assertP256PublicKey } from '../public-keys';
 import { addDevices, insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
+import { updateDevices } from '../../core/devices/device-updates';
 import { deviceFilterWhere, viewerOf } from '../../core/devices/device-filter';
 
 const s = initServer();
@@ -122,6 +123,14 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       const summary = { added: count('ADDED'), existing: count('EXISTS'), refused: count('REFUSED') };
       logger.info('devices added', { owner: caller.identification, ...summary });
       return { status: 200, body: { ...summary, results } };
+    },
+
+    updateDevices: async ({ body, res }) => {
+      const caller = callerOf(res);
+      const results = await updateDevices(prisma, caller, body.devices);
+      const updated = results.filter((r) => r.result === 'UPDATED').length;
+      logger.info('devices changed', { by: caller.identification, updated, refused: results.length - updated });
+      return { status: 200, body: { updated, refused: results.length - updated, results } };
     },
 
     updateDevice: async ({ params, body, res }) =>

@@ -68,3 +68,46 @@ test('refuses an unreadable key naming the row, and an empty list', async () => 
   expect(empty.body).toMatchObject({ issues: [{ field: 'body.devices' }] });
   expect(await platform.db.prisma.device.count({ where: { identification: { startsWith: `BAD-${run}-` } } })).toBe(0);
 });
+
+test('updateDevices changes the devices the caller may update and refuses the others, each by name', async () => {
+  const city = platform.client(await platform.createOrganisation(`bulk-city-${run}`));
+  const other = platform.client(await platform.createOrganisation(`bulk-other-${run}`));
+  const mine = [newOslpDeviceBody(`UPD-${run}-1`), newOslpDeviceBody(`UPD-${run}-2`)];
+  const theirs = newOslpDeviceBody(`UPD-${run}-theirs`);
+  expect((await city.core.addDevices({ body: { devices: mine } })).status).toBe(200);
+  expect((await other.core.addDevices({ body: { devices: [theirs] } })).status).toBe(200);
+
+  const changed = await city.core.updateDevices({
+    body: {
+      devices: [
+        { deviceIdentification: mine[0].deviceIdentification, alias: 'corner', latitude: 52.1, longitude: 5.1 },
+        { deviceIdentification: mine[1].deviceIdentification, activated: false },
+        { deviceIdentification: theirs.deviceIdentification, alias: 'not mine' },
+        { deviceIdentification: `UPD-${run}-unknown`, alias: 'nobody' },
+      ],
+    },
+  });
+  expect(changed.status).toBe(200);
+  if (changed.status !== 200) return;
+  expect(changed.body).toMatchObject({ updated: 2, refused: 2 });
+  expect(changed.body.results.map((r) => [r.result, r.code])).toEqual([
+    ['UPDATED', undefined],
+    ['UPDATED', undefined],
+    ['REFUSED', expect.any(String)],
+    ['REFUSED', 'DEVICE_NOT_FOUND'],
+  ]);
+  const rows = await platform.db.prisma.device.findMany({
+    where: { identification: { startsWith: `UPD-${run}-` } },
+    select: { identification: true, alias: true, latitude: true, activated: true },
+    orderBy: { identification: 'asc' },
+  });
+  expect(rows).toEqual([
+    { identification: mine[0].deviceIdentification, alias: 'corner', latitude: 52.1, activated: true },
+    { identification: mine[1].deviceIdentification, alias: null, latitude: null, activated: false },
+    { identification: theirs.deviceIdentification, alias: null, latitude: null, activated: true },
+  ]);
+
+  // (Asked by the other organisation: the city has used its burst of 2.)
+  const unknownField = await other.core.updateDevices({ body: { devices: [{ deviceIdentification: mine[0].deviceIdentification, colour: 'red' } as never] } });
+  expect(unknownField.status).toBe(400);
+});

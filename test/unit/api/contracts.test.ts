@@ -118,6 +118,7 @@ describe('OpenAPI document', () => {
       'core.unsubscribeFromDeviceEvents',
       'core.updateDevice',
       'core.updateDeviceGroup',
+      'core.updateDevices',
       'core.updateLightMeasurementDevice',
       'publicLighting.createLightingSchedule',
       'publicLighting.deleteLightingSchedule',
