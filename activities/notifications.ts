@@ -4,6 +4,7 @@
 // policy (backoff, retry period) decides when to try again and when to give up. What a webhook receives is
 // core/notifications.ts.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Logger } from '../common/logger';
 import type { Prisma, PrismaClient } from '../db/client';
 import {
@@ -204,7 +205,10 @@ export function createNotificationActivities({
     async deliverNotification({ notificationId }) {
       const attempt = Context.current().info.attempt;
       const error = await attemptDelivery(notificationId, attempt);
-      if (error !== null) throw ApplicationFailure.retryable(error, 'WEBHOOK_DELIVERY_FAILED');
+      // BENIGN: attemptDelivery logged it already; the SDK would write the same failure again at WARN.
+      if (error !== null) {
+        throw ApplicationFailure.create({ message: error, type: 'WEBHOOK_DELIVERY_FAILED', category: ApplicationFailureCategory.BENIGN });
+      }
     },
 
     async recordNotificationFailure({ notificationId, error }) {

@@ -48,6 +48,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     res.on('finish', () => httpRequests.inc({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
     next();
   });
+  // addDevices and updateDevices carry up to 10,000 devices (with PEM keys about 3.5 MB); every other body stays small.
+  const bulkBody = express.json({ limit: '8mb' });
+  app.use('/v1/core/devices', (req, res, next) =>
+    (req.method === 'POST' && req.path === '/bulk') || (req.method === 'PATCH' && req.path === '/') ? bulkBody(req, res, next) : next(),
+  );
   app.use(express.json({ limit: '1mb' }));
 
   const probeTimeoutMs = options.healthProbeTimeoutMs ?? DEFAULT_HEALTH_PROBE_TIMEOUT_MS;

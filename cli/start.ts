@@ -90,7 +90,9 @@ async function main(): Promise<void> {
         dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
         logFile: path.join(config.dataDir, 'temporal.log'),
         namespace: config.TEMPORAL_NAMESPACE,
+        recordFile: path.join(config.dataDir, 'temporal-dev-server.json'),
       });
+      if (devServer.orphanStopped) logger.info('stopped the Temporal dev server an earlier start left running', { pid: devServer.orphanStopped });
       stops.push(() => devServer.stop());
       temporalAddress = devServer.address;
       printed.push(`Temporal dev server  ${devServer.address}  (log: ${path.join(config.dataDir, 'temporal.log')})`);

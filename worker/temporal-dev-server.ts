@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../common/free-port';
 import { resolveTemporalCli } from '../common/temporal-binaries';
+import { removeDevServerRecord, stopRecordedDevServer, writeDevServerRecord } from './dev-server-record';
 import { ensureSearchAttributes } from './search-attributes';
 
 export interface TemporalDevServer {
@@ -22,6 +23,8 @@ export interface TemporalDevServer {
   readonly uiUrl?: string;
   /** Stops the server (SIGTERM, SIGKILL after 10 s). Safe to call twice. */
   stop(): Promise<void>;
+  /** The pid of an orphan of an earlier start that this start stopped (see `recordFile`). */
+  readonly orphanStopped?: number;
 }
 
 export interface StartTemporalDevServerOptions {
@@ -39,6 +42,11 @@ export interface StartTemporalDevServerOptions {
   logFile?: string;
   /** How long to wait for the server to serve gRPC (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Where the running server is recorded (pid and command line). A server still running from an earlier
+   * start with the same record (its parent was killed) is stopped first; a clean stop removes the record.
+   */
+  recordFile?: string;
 }
 
 export async function startTemporalDevServer(options: StartTemporalDevServerOptions = {}): Promise<TemporalDevServer> {
@@ -69,6 +77,8 @@ export async function startTemporalDevServer(options: StartTemporalDevServerOpti
     '--dynamic-config-value', 'matching.useNewMatcher=true',
   ];
 
+  const orphanStopped = options.recordFile ? await stopRecordedDevServer(options.recordFile) : undefined;
+
   const logDir = options.logFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'osgp-temporal-'));
   const logFile = options.logFile ?? path.join(logDir!, 'dev-server.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -78,6 +88,8 @@ export async function startTemporalDevServer(options: StartTemporalDevServerOpti
   // after the workers that still talk to it.
   const child = spawn(cli, args, { stdio: ['ignore', logFd, logFd], detached: true });
   fs.closeSync(logFd);
+  const { recordFile } = options;
+  if (recordFile && child.pid !== undefined) writeDevServerRecord(recordFile, { pid: child.pid, command: [cli, ...args] });
 
   let exited: string | undefined;
   const exit = new Promise<void>((resolve) => {
@@ -106,6 +118,7 @@ export async function startTemporalDevServer(options: StartTemporalDevServerOpti
       await exit;
       clearTimeout(timer);
     }
+    if (recordFile) removeDevServerRecord(recordFile, child.pid);
     if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
   };
 
@@ -125,7 +138,7 @@ export async function startTemporalDevServer(options: StartTemporalDevServerOpti
         (tail ? `\n--- server output ---\n${tail}` : ''),
     );
   }
-  return { address, namespace, uiUrl: uiPort ? `http://${ip}:${uiPort}` : undefined, stop };
+  return { address, namespace, uiUrl: uiPort ? `http://${ip}:${uiPort}` : undefined, stop, orphanStopped };
 }
 
 async function connectWhenReady(address: string, deadline: number, exited: () => string | undefined): Promise<Connection> {

@@ -7,7 +7,7 @@
 // transiently, so the workflow sends only those again.
 import { Context } from '@temporalio/activity';
 import type { AdapterActivities, DlmsAdapterActivities } from '../../core/adapter-contract';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type {
   CosemOperation,
   CosemOperationResult,
@@ -232,7 +232,14 @@ export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities 
           error: failure.message,
           ms: Date.now() - startedAt,
         });
-        throw ApplicationFailure.create({ type: failure.type, message: `${device.identification}: ${failure.message}`, nonRetryable: failure.permanent, details });
+        // BENIGN: logged just above; the SDK would write the same failure again at WARN.
+        throw ApplicationFailure.create({
+          type: failure.type,
+          message: `${device.identification}: ${failure.message}`,
+          nonRetryable: failure.permanent,
+          details,
+          category: ApplicationFailureCategory.BENIGN,
+        });
       } finally {
         await prisma.deviceMessageLog.createMany({ data: messages }).catch((error: unknown) => logger.warn('message log not written', { error }));
       }

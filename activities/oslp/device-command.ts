@@ -4,7 +4,7 @@
 // with a clear type. Every failure carries the attempt number so the request record can say how many it took.
 import { Context } from '@temporalio/activity';
 import type { AdapterActivities } from '../../core/adapter-contract';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type {
   DeviceCommandOutcome,
   DeviceCommandRequest,
@@ -41,8 +41,15 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
   return {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       const { attempt } = Context.current().info;
-      const fail = (type: PermanentFailureType, message: string): never => {
-        throw ApplicationFailure.create({ type, message, nonRetryable: true, details: [{ attempt } satisfies DeviceFailureDetails] });
+      // `logged`: this activity wrote the warning itself; BENIGN keeps the SDK from writing it again at WARN.
+      const fail = (type: PermanentFailureType, message: string, logged = false): never => {
+        throw ApplicationFailure.create({
+          type,
+          message,
+          nonRetryable: true,
+          details: [{ attempt } satisfies DeviceFailureDetails],
+          ...(logged ? { category: ApplicationFailureCategory.BENIGN } : {}),
+        });
       };
 
       const device = await prisma.device.findUnique({ where: { identification: request.deviceIdentification }, select: oslpDeviceSelect });
@@ -68,12 +75,13 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
             data: [failedExchangeLog(device.identification, request.correlationUid, message, failure, attempt)],
           });
           logger.warn('device command failed', { device: device.identification, correlationUid: request.correlationUid, attempt, code, error: text });
-          if (failure.permanent) return fail(failure.permanent.type, failure.permanent.message);
+          if (failure.permanent) return fail(failure.permanent.type, failure.permanent.message, true);
           // Transient: Temporal retries it; the type and attempt show on the record if the retries run out.
           throw ApplicationFailure.create({
             type: code,
             message: `${device.identification}: ${text}`,
             details: [{ attempt } satisfies DeviceFailureDetails],
+            category: ApplicationFailureCategory.BENIGN,
           });
         }
 

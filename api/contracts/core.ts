@@ -88,31 +88,59 @@ const deviceCommandResponses = {
 
 const deviceDataResponses = { 200: device, 404: errorResponse, ...standardErrors } as const;
 
+const newDeviceBody = z.object({
+  deviceIdentification: identification,
+  alias: alias.optional(),
+  // The protocols whose devices need only the fields of this body (others have an add operation of their own).
+  protocol: z.enum(protocolsWithDeviceFields(['networkAddress', 'port', 'deviceUid', 'publicKey'])),
+  networkAddress: z.string().ip().optional().describe('Updated by the device when it registers'),
+  port: z.number().int().min(1).max(65535).default(12122),
+  deviceUid: base64Uid,
+  publicKey: text
+    .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM (SPKI) public key' })
+    .describe("PEM of the device's ECDSA P-256 public key"),
+  latitude: latitude.optional(),
+  longitude: longitude.optional(),
+  activated: z.boolean().default(true),
+  deviceType: z.enum(['SSLD', 'PSLD']).optional().describe('Default SSLD; light measurement devices have their own operation'),
+  relays: relays.optional(),
+});
+
+/** Rows one addDevices call may carry. */
+export const maxDevicesPerAddDevices = 10_000;
+
+const addDeviceResult = z.object({
+  deviceIdentification: identification,
+  result: z.enum(['ADDED', 'EXISTS', 'REFUSED']).describe('EXISTS: already there with the same deviceUid and publicKey'),
+  code: z.string().optional().describe('For REFUSED, e.g. DEVICE_EXISTS, DEVICE_UID_TAKEN'),
+  message: z.string().optional(),
+});
+
 export const coreContract = c.router({
   addDevice: {
     method: 'POST',
     path: '/v1/core/devices',
     summary: 'Add a device; the calling organisation becomes its owner',
-    body: z.object({
-      deviceIdentification: identification,
-      alias: alias.optional(),
-      // The protocols whose devices need only the fields of this body (others have an add operation of their own).
-      protocol: z.enum(protocolsWithDeviceFields(['networkAddress', 'port', 'deviceUid', 'publicKey'])),
-      networkAddress: z.string().ip().optional().describe('Updated by the device when it registers'),
-      port: z.number().int().min(1).max(65535).default(12122),
-      deviceUid: base64Uid,
-      publicKey: text
-        .includes('BEGIN PUBLIC KEY', { message: 'must be a PEM (SPKI) public key' })
-        .describe("PEM of the device's ECDSA P-256 public key"),
-      latitude: latitude.optional(),
-      longitude: longitude.optional(),
-      activated: z.boolean().default(true),
-      deviceType: z.enum(['SSLD', 'PSLD']).optional().describe('Default SSLD; light measurement devices have their own operation'),
-      relays: relays.optional(),
-    }),
+    body: newDeviceBody,
     responses: {
       201: device,
       409: errorResponse,
+      ...standardErrors,
+    },
+  },
+
+  addDevices: {
+    method: 'POST',
+    path: '/v1/core/devices/bulk',
+    summary: `Add up to ${maxDevicesPerAddDevices} devices in one call (beyond OSGP); the calling organisation owns them; a result per row, in order`,
+    body: z.object({
+      devices: z
+        .array(newDeviceBody.omit({ relays: true }))
+        .min(1, 'must name at least one device')
+        .max(maxDevicesPerAddDevices, `at most ${maxDevicesPerAddDevices} devices per call`),
+    }),
+    responses: {
+      200: z.object({ added: z.number().int(), existing: z.number().int(), refused: z.number().int(), results: z.array(addDeviceResult) }),
       ...standardErrors,
     },
   },
@@ -135,6 +163,46 @@ export const coreContract = c.router({
       .strict()
       .refine((body) => Object.values(body).some((value) => value !== undefined), 'must change at least one field'),
     responses: deviceDataResponses,
+  },
+
+  updateDevices: {
+    // PATCH on the collection: PUT /v1/core/devices/{id} is updateDevice, so no device name is shadowed.
+    method: 'PATCH',
+    path: '/v1/core/devices',
+    summary: `Change the data of up to ${maxDevicesPerAddDevices} devices in one call (beyond OSGP; UPDATE_DEVICE per device); a result per row, in order`,
+    body: z.object({
+      devices: z
+        .array(
+          z
+            .object({
+              deviceIdentification: identification,
+              alias: alias.nullable().optional().describe('null removes the alias'),
+              networkAddress: z.string().ip().nullable().optional(),
+              port: z.number().int().min(1).max(65535).optional(),
+              latitude: latitude.nullable().optional(),
+              longitude: longitude.nullable().optional(),
+              activated: z.boolean().optional(),
+            })
+            .strict(),
+        )
+        .min(1, 'must name at least one device')
+        .max(maxDevicesPerAddDevices, `at most ${maxDevicesPerAddDevices} devices per call`),
+    }),
+    responses: {
+      200: z.object({
+        updated: z.number().int(),
+        refused: z.number().int(),
+        results: z.array(
+          z.object({
+            deviceIdentification: identification,
+            result: z.enum(['UPDATED', 'REFUSED']),
+            code: z.string().optional().describe('For REFUSED: DEVICE_NOT_FOUND or the missing right'),
+            message: z.string().optional(),
+          }),
+        ),
+      }),
+      ...standardErrors,
+    },
   },
 
   findRecentDevices: {

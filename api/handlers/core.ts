@@ -16,7 +16,8 @@ import type { RequestArgs } from '../../core/requests/start-request';
 import type { WorkflowName } from '../../core/requests/workflow-types';
 import { accepted, requestOptionsFrom } from '../device-requests';
 import { assertP256PublicKey } from '../public-keys';
-import { insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
+import { addDevices, insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
+import { updateDevices } from '../../core/devices/device-updates';
 import { deviceFilterWhere, viewerOf } from '../../core/devices/device-filter';
 
 const s = initServer();
@@ -111,6 +112,25 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
       );
       logger.info('device added', { device: device.identification, owner: caller.identification });
       return { status: 201, body: toDeviceView(device) };
+    },
+
+    addDevices: async ({ body, res }) => {
+      const caller = callerOf(res);
+      requireEnabled(caller);
+      body.devices.forEach((row, i) => assertP256PublicKey(row.publicKey, `body.devices.${i}.publicKey`));
+      const results = await addDevices(prisma, caller, body.devices);
+      const count = (result: string) => results.filter((r) => r.result === result).length;
+      const summary = { added: count('ADDED'), existing: count('EXISTS'), refused: count('REFUSED') };
+      logger.info('devices added', { owner: caller.identification, ...summary });
+      return { status: 200, body: { ...summary, results } };
+    },
+
+    updateDevices: async ({ body, res }) => {
+      const caller = callerOf(res);
+      const results = await updateDevices(prisma, caller, body.devices);
+      const updated = results.filter((r) => r.result === 'UPDATED').length;
+      logger.info('devices changed', { by: caller.identification, updated, refused: results.length - updated });
+      return { status: 200, body: { updated, refused: results.length - updated, results } };
     },
 
     updateDevice: async ({ params, body, res }) =>

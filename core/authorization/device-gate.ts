@@ -18,8 +18,25 @@ export async function authorizeDevices(
   organisation: AuthenticatedOrganisation,
   identifications: string[],
   fn: DeviceFunction,
-  { operational = true }: { operational?: boolean } = {},
+  options: { operational?: boolean } = {},
 ): Promise<DeviceTarget[]> {
+  return (await checkEachDevice(prisma, organisation, identifications, fn, options)).map((checked) => {
+    if ('refusal' in checked) throw checked.refusal;
+    return checked;
+  });
+}
+
+/**
+ * The same checks per device, without stopping at the first refusal: bulk operations answer a result per
+ * device. Each entry is the device's request target or the DomainError that refuses it, in the order asked.
+ */
+export async function checkEachDevice(
+  prisma: PrismaClient,
+  organisation: AuthenticatedOrganisation,
+  identifications: string[],
+  fn: DeviceFunction,
+  { operational = true }: { operational?: boolean } = {},
+): Promise<Array<DeviceTarget | { deviceIdentification: string; refusal: DomainError }>> {
   requireEnabled(organisation);
   const devices = await prisma.device.findMany({
     where: { identification: { in: identifications } },
@@ -34,11 +51,13 @@ export async function authorizeDevices(
   const byIdentification = new Map(devices.map((device) => [device.identification, device]));
   return identifications.map((identification) => {
     const device = byIdentification.get(identification);
-    if (!device) throw new DomainError('NOT_FOUND', 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`);
+    if (!device) {
+      return { deviceIdentification: identification, refusal: new DomainError('NOT_FOUND', 'DEVICE_NOT_FOUND', `Device ${identification} does not exist`) };
+    }
     const refusal = deviceRefusal(organisation, { ...device, functionGroups: device.authorizations.map((a) => a.functionGroup) }, fn, {
       operational,
     });
-    if (refusal) throw new DomainError('FORBIDDEN', refusal.code, refusal.message);
+    if (refusal) return { deviceIdentification: identification, refusal: new DomainError('FORBIDDEN', refusal.code, refusal.message) };
     return { deviceIdentification: identification, protocol: asProtocol(device.protocol) };
   });
 }

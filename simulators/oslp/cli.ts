@@ -4,11 +4,13 @@
  *
  *   npm run simulate:oslp -- --devices 100 [--api-key KEY [--api-url http://127.0.0.1:3000]]
  *       [--port 0] [--host 127.0.0.1] [--platform-host 127.0.0.1 --platform-port 12122]
- *       [--platform-public-key .data/keys/oslp-platform.pub.pem] [--prefix SIM-] [--first 1] [--out devices.json]
+ *       [--platform-public-key .data/keys/oslp-platform.pub.pem] [--prefix SIM-] [--first 1] [--out <data dir>/devices.json]
  *
  * With --api-key the devices are added to the platform through its API (core.addDevice; the key's
- * organisation becomes their owner). The list is written first, then registration is retried every 5 s
- * until the platform has accepted every device. With --platform-port 0 it only serves.
+ * organisation becomes their owner; core.addDevices, 10,000 per call; a 429 waits for its Retry-After). Devices the platform already has, or
+ * refused, are listed and left out of registration: they were not made by this run and cannot register with
+ * its keys. The list is written first, then registration is retried every 5 s until the platform has accepted
+ * every device this run may register. With --platform-port 0 it only serves.
  * The defaults fit `npm start` on its embedded defaults in the same folder.
  */
 import fs from 'node:fs';
@@ -16,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet } from './fleet';
-import { addFleetToPlatform, platformClient } from './provision';
+import { defaultDeviceListFile, platformClient, provisionFleet, type DeviceNotAdded } from './provision';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +32,7 @@ const { values } = parseArgs({
     'api-key': { type: 'string' },
     prefix: { type: 'string', default: 'SIM-' },
     first: { type: 'string', default: '1' },
-    out: { type: 'string', default: 'devices.json' },
+    out: { type: 'string', default: defaultDeviceListFile() },
   },
 });
 
@@ -54,16 +56,23 @@ function deviceList(fleet: OslpSimulatorFleet) {
 const REGISTRATION_RETRY_MS = 5_000;
 
 /** Retries the devices the platform refused (likely not added yet) until every device is registered. */
-async function registerUntilDone(fleet: OslpSimulatorFleet, onProgress: () => void): Promise<void> {
+async function registerUntilDone(fleet: OslpSimulatorFleet, only: ReadonlySet<string> | undefined, onProgress: () => void): Promise<void> {
   for (;;) {
-    const summary = await fleet.registerAll({ skipRegistered: true });
-    const pending = fleet.devices.filter((device) => !device.state.registered).length;
+    const summary = await fleet.registerAll({ skipRegistered: true, only });
+    const pending = fleet.devices.filter((device) => !device.state.registered && (!only || only.has(device.identification))).length;
     console.log(`registered ${summary.registered} more; ${pending} not registered yet`);
     for (const failure of summary.failed.slice(0, 3)) console.log(`  ${failure.identification}: ${failure.error}`);
     onProgress();
     if (pending === 0) return;
     await new Promise((resolve) => setTimeout(resolve, REGISTRATION_RETRY_MS));
   }
+}
+
+function printNotAdded(what: string, devices: DeviceNotAdded[]): void {
+  if (!devices.length) return;
+  console.log(`${devices.length} devices ${what}:`);
+  for (const device of devices.slice(0, 10)) console.log(`  ${device.identification}: ${device.reason}`);
+  if (devices.length > 10) console.log(`  ... and ${devices.length - 10} more`);
 }
 
 async function main(): Promise<void> {
@@ -82,16 +91,22 @@ async function main(): Promise<void> {
     firstDeviceNumber: nonNegativeInteger('first', values.first),
   });
   console.log(`${fleet.devices.length} simulated OSLP devices listening on ${fleet.host}:${fleet.port}`);
-  const out = values.out ?? 'devices.json';
+  const out = values.out ?? defaultDeviceListFile();
+  fs.mkdirSync(path.dirname(out), { recursive: true });
   const writeDeviceList = (): void => fs.writeFileSync(out, JSON.stringify(deviceList(fleet), null, 2));
   // Written before registering: the platform only accepts registrations from devices it was given.
   writeDeviceList();
   console.log(`device list written to ${out}; Ctrl-C to stop`);
+  let toRegister: ReadonlySet<string> | undefined;
   if (values['api-key']) {
-    const added = await addFleetToPlatform(platformClient(values['api-url']!, values['api-key']), fleet, { tolerateExisting: true });
-    console.log(`added ${added} devices through ${values['api-url']}`);
+    const report = await provisionFleet(platformClient(values['api-url']!, values['api-key']), fleet);
+    console.log(`added ${report.added.length} of ${fleet.devices.length} devices through ${values['api-url']}`);
+    printNotAdded('already on the platform (not made by this run, so not registered by it)', report.existing);
+    printNotAdded('refused by the platform', report.refused);
+    if (report.present.length) console.log(`${report.present.length} devices were already on the platform with these keys`);
+    toRegister = new Set([...report.added, ...report.present]);
   }
-  if (platformPort) void registerUntilDone(fleet, writeDeviceList);
+  if (platformPort) void registerUntilDone(fleet, toRegister, writeDeviceList);
   const stop = (): void => {
     void fleet.close().then(() => process.exit(0));
   };

@@ -3,7 +3,7 @@
  * of ports. The server reads one request frame per connection and hands it to the device named by
  * the envelope's uid; frames for unknown uids, and garbage, are closed without answer.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import { buildDeviceUid, decodeEnvelope, readFrame } from '../../adapters/oslp';
 import { SimulatedOslpDevice, type DeviceAction, type PlatformEndpoint } from './simulated-device';
@@ -19,7 +19,7 @@ export interface OslpSimulatorFleetOptions {
   /** The platform's OSLP listener, for register() and sendEvent(). */
   platform?: PlatformEndpoint;
   identificationPrefix?: string;
-  /** Number of the first device (identification and uid); default 1. */
+  /** Number of the first device's identification; default 1. */
   firstDeviceNumber?: number;
   /** Manufacturer id in the first two bytes of every uid; default 0x5349 ("SI"). */
   manufacturerId?: number;
@@ -38,6 +38,8 @@ export interface RegisterAllOptions {
   concurrency?: number;
   /** Leave devices that registered before alone, e.g. when retrying the ones the platform did not know yet. */
   skipRegistered?: boolean;
+  /** Only these devices (e.g. the ones this run added); default all. */
+  only?: ReadonlySet<string>;
 }
 
 export interface OslpSimulatorFleet {
@@ -53,15 +55,25 @@ export interface OslpSimulatorFleet {
 const DEFAULT_MANUFACTURER_ID = 0x5349;
 const MIN_IDENTIFICATION_DIGITS = 6;
 
+/**
+ * A device's uid from a hash of its identification: runs with other prefixes or numbers never reuse a uid
+ * the platform already knows for another device (uids from the number alone did, and such a device could
+ * never register). The same identification keeps its uid, so re-running a fleet finds its devices again.
+ */
+export function simulatedDeviceUid(identification: string, manufacturerId = DEFAULT_MANUFACTURER_ID): Buffer {
+  const digest = createHash('sha256').update(identification).digest();
+  return buildDeviceUid(manufacturerId, BigInt(`0x${digest.subarray(0, 10).toString('hex')}`));
+}
+
 function createDevices(options: OslpSimulatorFleetOptions, advertisedAddress: string): SimulatedOslpDevice[] {
   const first = options.firstDeviceNumber ?? 1;
   const prefix = options.identificationPrefix ?? 'SIM-';
   const digits = Math.max(MIN_IDENTIFICATION_DIGITS, String(first + options.count - 1).length);
   return Array.from({ length: options.count }, (_, i) => {
-    const number = first + i;
+    const identification = `${prefix}${String(first + i).padStart(digits, '0')}`;
     return new SimulatedOslpDevice({
-      identification: `${prefix}${String(number).padStart(digits, '0')}`,
-      deviceUid: buildDeviceUid(options.manufacturerId ?? DEFAULT_MANUFACTURER_ID, number),
+      identification,
+      deviceUid: simulatedDeviceUid(identification, options.manufacturerId),
       platformPublicKey: options.platformPublicKey,
       platform: options.platform,
       advertisedAddress,
@@ -147,8 +159,11 @@ export async function startOslpSimulatorFleet(options: OslpSimulatorFleetOptions
     host,
     port: (server.address() as net.AddressInfo).port,
     deviceByIdentification: (identification) => byIdentification.get(identification),
-    registerAll: ({ concurrency = 50, skipRegistered = false } = {}) =>
-      registerInBatches(skipRegistered ? devices.filter((device) => !device.state.registered) : devices, concurrency),
+    registerAll: ({ concurrency = 50, skipRegistered = false, only } = {}) =>
+      registerInBatches(
+        devices.filter((device) => !(skipRegistered && device.state.registered) && (!only || only.has(device.identification))),
+        concurrency,
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of openSockets) socket.destroy();
