@@ -70,6 +70,16 @@ const latitude = z.number().min(-90).max(90);
 const longitude = z.number().min(-180).max(180);
 const devicePathParams = z.object({ deviceIdentification: identification });
 
+/** What updateDevice and each row of updateDevices may change; a field left out stays as it is. */
+const deviceChanges = {
+  alias: alias.nullable().optional().describe('null removes the alias'),
+  networkAddress: z.string().ip().nullable().optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  latitude: latitude.nullable().optional(),
+  longitude: longitude.nullable().optional(),
+  activated: z.boolean().optional(),
+};
+
 // Query strings carry text: "true"/"false" (a typed client may pass booleans, which it sends as such text).
 const queryBoolean = z
   .union([z.boolean(), z.enum(['true', 'false'])], { errorMap: () => ({ message: 'must be true or false' }) })
@@ -151,15 +161,7 @@ export const coreContract = c.router({
     summary: "Change a device's alias, network address, port, location or activation (UPDATE_DEVICE); fields left out stay as they are",
     pathParams: devicePathParams,
     body: z
-      .object({
-        alias: alias.nullable().optional().describe('null removes the alias'),
-        networkAddress: z.string().ip().nullable().optional(),
-        port: z.number().int().min(1).max(65535).optional(),
-        latitude: latitude.nullable().optional(),
-        longitude: longitude.nullable().optional(),
-        activated: z.boolean().optional(),
-        relays: relays.optional(),
-      })
+      .object({ ...deviceChanges, relays: relays.optional() })
       .strict()
       .refine((body) => Object.values(body).some((value) => value !== undefined), 'must change at least one field'),
     responses: deviceDataResponses,
@@ -173,17 +175,7 @@ export const coreContract = c.router({
     body: z.object({
       devices: z
         .array(
-          z
-            .object({
-              deviceIdentification: identification,
-              alias: alias.nullable().optional().describe('null removes the alias'),
-              networkAddress: z.string().ip().nullable().optional(),
-              port: z.number().int().min(1).max(65535).optional(),
-              latitude: latitude.nullable().optional(),
-              longitude: longitude.nullable().optional(),
-              activated: z.boolean().optional(),
-            })
-            .strict(),
+          z.object({ deviceIdentification: identification, ...deviceChanges }).strict(),
         )
         .min(1, 'must name at least one device')
         .max(maxDevicesPerAddDevices, `at most ${maxDevicesPerAddDevices} devices per call`),
