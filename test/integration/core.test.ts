@@ -5,14 +5,14 @@
  * (startDeviceTest, stopDeviceTest, setReboot, setEventNotifications, getStatus) answer 202 and reach the devices.
  */
 import { randomInt } from 'node:crypto';
-import { buildDeviceUid, deviceUidToBase64, generateKeyPair, publicKeyOf, publicKeyToPem } from '../../adapters/oslp/envelope';
+import { buildDeviceUid, deviceUidToBase64, generateKeyPair, publicKeyToPem } from '../../adapters/oslp/envelope';
 import type { ErrorResponse } from '../../api/contracts/common';
 import type { DeviceView } from '../../api/contracts/core';
 import type { RequestView } from '../../api/contracts/requests';
 import type { DeviceResponse } from '../../common/device-commands';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -39,12 +39,9 @@ const id = (n: number) => fleet.devices[n].identification;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 6,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: prefix,
-    firstDeviceNumber: randomInt(1, 1e9),
   });
   keys.grid = await platform.createOrganisation(owner);
   grid = platform.client(keys.grid);

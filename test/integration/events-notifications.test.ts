@@ -4,14 +4,13 @@
  * organisation; finished requests are announced by the request workflow. Webhooks are local HTTP receivers
  * that check the HMAC signature the way an integrator would, and can be told to fail.
  */
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
 import type { DeviceEventView } from '../../api/contracts/core-events';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -101,12 +100,9 @@ let admin: ReturnType<TestPlatform['client']>;
 beforeAll(async () => {
   platform = await startTestPlatform();
   [cityReceiver, monitorReceiver] = await Promise.all([startReceiver(), startReceiver()]);
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 3,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: `EV-${run}-`,
-    firstDeviceNumber: randomInt(1, 1e9),
   });
   cityKey = await platform.createOrganisation(`city-${run}`);
   city = platform.client(cityKey);

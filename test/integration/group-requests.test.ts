@@ -5,13 +5,11 @@
  * device ends with its own result. Also: a filter group, another organisation's group (404), request body
  * validation, and a cancelled group request that stops sending.
  */
-import { randomInt } from 'node:crypto';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import type { OslpMisbehaviour, SimulatedOslpDevice } from '../../simulators/oslp/simulated-device';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import type { RequestView } from '../../api/client';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -30,11 +28,9 @@ beforeAll(async () => {
     // 1,000 devices are added one call each.
     rateLimit: { perSecond: 2_000, burst: 2_000 },
   });
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 1_000,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
     identificationPrefix: `GR-${run}-`,
-    firstDeviceNumber: randomInt(1, 1e9),
   });
   city = platform.client(await platform.createOrganisation(organisation));
   const adding = Date.now();

@@ -6,11 +6,11 @@
  * input answers 400 naming the field and missing rights 403.
  */
 import { randomInt } from 'node:crypto';
-import { deviceUidToBase64, publicKeyOf } from '../../adapters/oslp/envelope';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import { deviceUidToBase64 } from '../../adapters/oslp/envelope';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import type { SimulatedOslpDevice } from '../../simulators/oslp/simulated-device';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -40,12 +40,8 @@ async function eventually<T>(check: () => Promise<T | undefined> | T | undefined
 beforeAll(async () => {
   platform = await startTestPlatform();
   const first = randomInt(1, 1e9);
-  const common = {
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
-  };
-  fleet = await startOslpSimulatorFleet({ ...common, count: 5, identificationPrefix: `LDS-${run}-`, firstDeviceNumber: first });
-  sensorFleet = await startOslpSimulatorFleet({ ...common, count: 1, identificationPrefix: `LMD-${run}-`, firstDeviceNumber: first + 10 });
+  fleet = await startFleetFor(platform, { count: 5, identificationPrefix: `LDS-${run}-`, firstDeviceNumber: first });
+  sensorFleet = await startFleetFor(platform, { count: 1, identificationPrefix: `LMD-${run}-`, firstDeviceNumber: first + 10 });
   city = platform.client(await platform.createOrganisation(organisation));
   expect(await addFleetToPlatform(city, fleet)).toBe(5);
 

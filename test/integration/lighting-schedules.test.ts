@@ -5,13 +5,11 @@
  * trigger-now switches simulated OSLP lights as an ordinary request with per-device results; pause,
  * unpause, update and delete show in Temporal; another organisation sees nothing (404).
  */
-import { randomInt } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
 import { localDateTimeAt } from '../../common/time-zones';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -31,12 +29,9 @@ const scheduleHandle = (identification: string, entry: number) =>
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 3,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: `LS-${run}-`,
-    firstDeviceNumber: randomInt(1, 1e9),
   });
   cityKey = await platform.createOrganisation(organisation);
   city = platform.client(cityKey);

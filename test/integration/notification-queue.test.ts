@@ -5,14 +5,12 @@
  * listens on that address again every queued notification is delivered, once. A webhook URL naming a port
  * the HTTP client always refuses is refused when set.
  */
-import { randomInt } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
 import { organisationNotificationsWorkflowId } from '../../core/notification-queue';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(180_000);
@@ -23,12 +21,9 @@ let fleet: OslpSimulatorFleet;
 
 beforeAll(async () => {
   platform = await startTestPlatform({ notificationRetryPeriodMs: 10 * 60_000 });
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 3,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: `NQ-${run}-`,
-    firstDeviceNumber: randomInt(1, 1e9),
   });
 });
 

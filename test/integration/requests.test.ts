@@ -8,14 +8,13 @@
  * API, a workflow and simulated OSLP devices.
  */
 import { randomInt } from 'node:crypto';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
 import { purgeExpiredRequests } from '../../core/requests/retention';
 import type { RequestSummary } from '../../api/contracts/requests';
 import { createLogger } from '../../common/logger';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import { startRetentionJob } from '../../worker/retention';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -268,12 +267,9 @@ describe('requests.findRequests', () => {
 
 describe('a request made through the API', () => {
   test('is listed by device and operation, and reading its result twice returns the same (reading consumes nothing)', async () => {
-    fleet = await startOslpSimulatorFleet({
+    fleet = await startFleetFor(platform, {
       count: 2,
-      platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-      platform: { host: '127.0.0.1', port: platform.listenerPort },
       identificationPrefix: `RQL-${run}-`,
-      firstDeviceNumber: randomInt(1, 1e9),
     });
     const city = platform.client(await platform.createOrganisation(`req-city-${run}`));
     expect(await addFleetToPlatform(city, fleet)).toBe(2);

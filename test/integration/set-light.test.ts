@@ -3,13 +3,13 @@
  * envelopes), the devices register with the platform's listener, the organisation grants itself AD_HOC and
  * switches them through the API, a Temporal workflow and the OSLP adapter, and reads the per-device results.
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import { decodeEnvelope, encodeEnvelope, generateKeyPair, publicKeyOf, publicKeyToPem } from '../../adapters/oslp/envelope';
+import { randomBytes } from 'node:crypto';
+import { decodeEnvelope, encodeEnvelope, generateKeyPair, publicKeyToPem } from '../../adapters/oslp/envelope';
 import { sendRequest } from '../../adapters/oslp/framing';
 import { decodeMessage, encodeMessage } from '../../adapters/oslp/messages';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(120_000);
@@ -22,13 +22,9 @@ let city: ReturnType<TestPlatform['client']>;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 5,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: `SL-${run}-`,
-    // Device uids are unique platform-wide: each test file numbers its devices from a point of its own.
-    firstDeviceNumber: randomInt(1, 1e9),
   });
   cityKey = await platform.createOrganisation(`city-${run}`);
   city = platform.client(cityKey);

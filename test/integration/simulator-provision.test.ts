@@ -3,10 +3,9 @@
  * (it waits for Retry-After), a second run with another prefix next to the first (uids differ per
  * identification), and a re-run reports the devices already there instead of claiming them.
  */
-import { publicKeyOf } from '../../adapters/oslp/envelope';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { provisionFleet } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 
 jest.setTimeout(120_000);
 
@@ -25,10 +24,8 @@ afterAll(async () => {
 });
 
 async function fleet(prefix: string, count: number): Promise<OslpSimulatorFleet> {
-  const started = await startOslpSimulatorFleet({
+  const started = await startFleetFor(platform, {
     count,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
-    platform: { host: '127.0.0.1', port: platform.listenerPort },
     identificationPrefix: prefix,
     firstDeviceNumber: 1,
   });

@@ -4,13 +4,11 @@
  * and in the requested state, and a device receives its command a second time only where the first attempt
  * was cut off, with its result counting the attempts.
  */
-import { randomInt } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { publicKeyOf } from '../../adapters/oslp/envelope';
-import { startOslpSimulatorFleet, type OslpSimulatorFleet } from '../../simulators/oslp/fleet';
+import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
-import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
 
 jest.setTimeout(180_000);
@@ -63,11 +61,9 @@ beforeAll(async () => {
     oslpResponseTimeoutMs: 3_000,
     deviceRequestOptions: { maxConcurrency: 10, maxAttempts: 5 },
   });
-  fleet = await startOslpSimulatorFleet({
+  fleet = await startFleetFor(platform, {
     count: 50,
-    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
     identificationPrefix: `CR-${run}-`,
-    firstDeviceNumber: randomInt(1, 1e9),
   });
   const key = await platform.createOrganisation(`crash-city-${run}`);
   const client = platform.client(key);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -24,6 +25,8 @@ import { loadOrCreatePlatformKey, type PlatformKey } from '../../worker/platform
 import { startDlmsAdapter } from '../../worker/dlms-adapter';
 import { loadOrCreateDlmsKeyStore } from '../../core/keys/dlms-key-store';
 import { platformClient, type PlatformClient } from '../../simulators/oslp/provision';
+import { startOslpSimulatorFleet, type OslpSimulatorFleet, type OslpSimulatorFleetOptions } from '../../simulators/oslp/fleet';
+import { publicKeyOf } from '../../adapters/oslp/envelope';
 
 export interface TestPlatformOptions {
   workers?: boolean;
@@ -199,4 +202,20 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Simulated OSLP devices that trust this platform's key and call in at its listener. Each test file numbers
+ * its devices from a random point unless it says otherwise, so files never share an identification.
+ */
+export function startFleetFor(
+  platform: Pick<TestPlatform, 'platformKey' | 'listenerPort'>,
+  options: Omit<OslpSimulatorFleetOptions, 'platformPublicKey' | 'platform'>,
+): Promise<OslpSimulatorFleet> {
+  return startOslpSimulatorFleet({
+    firstDeviceNumber: randomInt(1, 1e9),
+    ...options,
+    platformPublicKey: publicKeyOf(platform.platformKey.privateKey),
+    platform: { host: '127.0.0.1', port: platform.listenerPort },
+  });
 }
