@@ -15,7 +15,7 @@ export function buildProgram(): Command {
     .description('Operate the Open Smart Grid Platform: log in, import and list devices, switch lights and follow requests, schedules and events.')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .option('--profile <name>', 'profile to use (see "osgp login"; OSGP_PROFILE)', process.env.OSGP_PROFILE)
+    .option('--profile <name>', 'profile to use (see "osgp login"; OSGP_PROFILE)')
     .option('--url <url>', 'platform URL, overriding the profile (OSGP_URL)')
     .option('--api-key <key>', 'API key, overriding the profile (OSGP_API_KEY)')
     .option('--json', 'print the result as JSON on stdout (progress bars are left out)')
@@ -26,10 +26,8 @@ export function buildProgram(): Command {
 
   program
     .command('login')
-    .description('store the platform URL and an API key in a profile (the key is checked first)')
-    .requiredOption('--url <url>', 'platform URL, e.g. http://127.0.0.1:3000')
-    .requiredOption('--api-key <key>', 'API key (osgp_<id>_<secret>)')
-    .option('--profile <name>', 'profile name', 'default')
+    .description('store the platform URL (--url, e.g. http://127.0.0.1:3000) and an API key (--api-key) in a profile (--profile, default "default"); the key is checked first')
+    .usage('--url URL --api-key KEY [--profile NAME]')
     .action((_options, command: Command) => commands.login(withGlobals(command)));
 
   const devices = program.command('devices').description('device inventory');

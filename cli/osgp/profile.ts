@@ -53,10 +53,10 @@ export function resolveProfile(
   options: { profile?: string; url?: string; apiKey?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Profile {
-  const name = options.profile ?? env.OSGP_PROFILE ?? DEFAULT_PROFILE;
+  const name = options.profile || env.OSGP_PROFILE || DEFAULT_PROFILE;
   const stored = readProfiles(profileFile(env)).profiles[name];
-  const url = options.url ?? env.OSGP_URL ?? stored?.url;
-  const apiKey = options.apiKey ?? env.OSGP_API_KEY ?? stored?.apiKey;
+  const url = options.url || env.OSGP_URL || stored?.url;
+  const apiKey = options.apiKey || env.OSGP_API_KEY || stored?.apiKey;
   if (!url || !apiKey) {
     throw usageError(
       stored
