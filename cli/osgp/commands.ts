@@ -217,7 +217,7 @@ function reportOutcome({ request, failures }: WatchOutcome, options: GlobalOptio
   if (options.json) return printJson({ ...request, failures });
   const { progress } = request;
   process.stdout.write(
-    `${request.operation} ${request.correlationUid}: ${request.state}; ${progress.ok} ok, ${progress.failed} failed of ${progress.total} (watched ${(watchedMs / 1000).toFixed(1)} s)\n`,
+    `${request.domain}.${request.operation} ${request.correlationUid}: ${request.state}; ${progress.ok} ok, ${progress.failed} failed of ${progress.total} (watched ${(watchedMs / 1000).toFixed(1)} s)\n`,
   );
   if (failures.length) {
     printTable(
@@ -252,7 +252,7 @@ export async function listRequests(options: ListRequestsOptions): Promise<void> 
   if (options.json) return printJson(page);
   printTable(
     ['correlation uid', 'operation', 'state', 'devices', 'ok', 'failed', 'created', 'finished'],
-    page.requests.map((r) => [r.correlationUid, r.operation, r.state, r.progress.total, r.progress.ok, r.progress.failed, formatTime(r.createdAt), formatTime(r.finishedAt)]),
+    page.requests.map((r) => [r.correlationUid, `${r.domain}.${r.operation}`, r.state, r.progress.total, r.progress.ok, r.progress.failed, formatTime(r.createdAt), formatTime(r.finishedAt)]),
   );
   note(`${page.requests.length} requests${page.nextCursor ? `; next page: --after ${page.nextCursor}` : ''}`);
 }

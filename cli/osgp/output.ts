@@ -16,7 +16,8 @@ export function printJsonLine(value: unknown): void {
 }
 
 export function printTable(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): void {
-  const table = new Table({ head, style: { head: [], border: [] } });
+  // No rule between rows: long lists stay readable (and half as tall).
+  const table = new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
   for (const row of rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
   process.stdout.write(`${table.toString()}\n`);
 }
