@@ -58,10 +58,16 @@ const REGISTRATION_RETRY_MS = 5_000;
 
 /** Retries the devices the platform refused (likely not added yet) until every device is registered. */
 async function registerUntilDone(fleet: OslpSimulatorFleet, only: ReadonlySet<string> | undefined, onProgress: () => void): Promise<void> {
+  const started = Date.now();
+  let registered = 0;
   for (;;) {
     const summary = await fleet.registerAll({ skipRegistered: true, only });
+    registered += summary.registered;
     const pending = fleet.devices.filter((device) => !device.state.registered && (!only || only.has(device.identification))).length;
-    console.log(`registered ${summary.registered} more; ${pending} not registered yet`);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `registered ${summary.registered} more; ${pending} not registered yet (${registered} in ${seconds.toFixed(1)} s, ${(registered / Math.max(seconds, 0.001)).toFixed(1)}/s)`,
+    );
     for (const failure of summary.failed.slice(0, 3)) console.log(`  ${failure.identification}: ${failure.error}`);
     onProgress();
     if (pending === 0) return;
