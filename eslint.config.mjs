@@ -66,6 +66,11 @@ export default tseslint.config(
     above(['cli', 'worker', 'workflows', 'core', 'activities', 'db', 'generated', 'bench', 'test'], 'A simulator (a device, outside the platform)'),
     { group: [...folder('api').filter((p) => p.endsWith('/**')), '!../../api/client', '!../api/client'], message: 'A simulator uses the API through its typed client only (api/client).' },
   ]),
+  // The operator CLI is a client like any other application: it reaches the platform through the typed client only.
+  layer(['cli/osgp/**/*.ts'], [
+    above(['worker', 'workflows', 'core', 'activities', 'adapters', 'db', 'common', 'generated', 'simulators', 'bench', 'test'], 'The operator CLI (a client of the API)'),
+    { group: [...folder('api').filter((p) => p.endsWith('/**')), '!../../api/client'], message: 'The operator CLI uses the API through its typed client only (api/client).' },
+  ]),
   {
     files: ['workflows/**/*.ts'],
     rules: {

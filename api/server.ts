@@ -24,6 +24,7 @@ import { coreLightMeasurementHandlers } from './handlers/core-light-measurement'
 import { tariffSwitchingHandlers } from './handlers/tariff-switching';
 import { requestsHandlers } from './handlers/requests';
 import { buildOpenApiDocument } from './openapi';
+import { docsRouter } from './docs';
 
 export interface AppOptions {
   /** Validate responses against the contract too (on in tests). */
@@ -72,6 +73,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  app.use('/docs', docsRouter());
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(metrics.render());
   });

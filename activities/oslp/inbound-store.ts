@@ -18,39 +18,50 @@ export interface OslpInboundStoreDeps {
 }
 
 export function createOslpInboundStore({ prisma, followUp, framesRefused }: OslpInboundStoreDeps): OslpInboundStore {
-  const deviceId = async (identification: string) => (await prisma.device.findUniqueOrThrow({ where: { identification }, select: { id: true } })).id;
   return {
     async findDevice(deviceUid) {
-      const device = await prisma.device.findUnique({ where: { oslpDeviceUid: deviceUidToBase64(deviceUid) } });
+      const device = await prisma.device.findUnique({
+        where: { oslpDeviceUid: deviceUidToBase64(deviceUid) },
+        select: {
+          identification: true,
+          publicKey: true,
+          deviceType: true,
+          networkAddress: true,
+          sequenceNumber: true,
+          randomDevice: true,
+          randomPlatform: true,
+          pendingRegistrationSequenceNumber: true,
+        },
+      });
       if (!device?.publicKey) return null;
-      return { deviceIdentification: device.identification, publicKey: publicKeyFromPem(device.publicKey) };
-    },
-
-    async loadDevice(deviceIdentification) {
-      const device = await prisma.device.findUniqueOrThrow({ where: { identification: deviceIdentification } });
       return {
-        deviceIdentification,
-        deviceType: device.deviceType,
-        networkAddress: device.networkAddress,
-        state: {
-          sequenceNumber: device.sequenceNumber,
-          randomDevice: device.randomDevice,
-          randomPlatform: device.randomPlatform,
-          pendingRegistrationSequenceNumber: device.pendingRegistrationSequenceNumber,
+        deviceIdentification: device.identification,
+        publicKey: publicKeyFromPem(device.publicKey),
+        device: {
+          deviceIdentification: device.identification,
+          deviceType: device.deviceType,
+          networkAddress: device.networkAddress,
+          state: {
+            sequenceNumber: device.sequenceNumber,
+            randomDevice: device.randomDevice,
+            randomPlatform: device.randomPlatform,
+            pendingRegistrationSequenceNumber: device.pendingRegistrationSequenceNumber,
+          },
         },
       };
     },
 
-    async logMessage(ctx, direction, message, result) {
-      await prisma.deviceMessageLog.create({
-        data: {
+    async logMessages(ctx, entries) {
+      // One insert for the frame's rows; ids increase in the order given, so the answer stays after the request.
+      await prisma.deviceMessageLog.createMany({
+        data: entries.map(({ direction, message, result }) => ({
           deviceIdentification: ctx.deviceIdentification,
           direction,
           messageType: Object.keys(message)[0] ?? 'none',
           sequenceNumber: ctx.sequenceNumber,
           result,
           summary: summarize(message),
-        },
+        })),
       });
     },
 
@@ -59,33 +70,43 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
     },
 
     async saveRegistration(deviceIdentification, expected, state, networkAddress, fingerprint) {
-      const id = await deviceId(deviceIdentification);
-      // The fingerprint is kept with the state, so an older registration frame sent again is refused too.
-      return prisma.$transaction(async (tx) => {
-        if (!(await storeIfUnchanged(tx, id, expected, { ...stateColumns(state), networkAddress }))) return false;
-        await tx.oslpRegistration.create({ data: { deviceId: id, ...fingerprint } });
-        return true;
-      });
+      // The fingerprint is kept with the state, so an older registration frame sent again is refused too. One
+      // statement does both (atomic on its own): an interactive transaction took four round trips to the database
+      // for every registration, and registering a fleet is bound by them.
+      const inserted = await prisma.$executeRaw`
+        WITH updated AS (
+          UPDATE "Device"
+          SET "sequenceNumber" = ${state.sequenceNumber}, "randomDevice" = ${state.randomDevice},
+              "randomPlatform" = ${state.randomPlatform}, "pendingRegistrationSequenceNumber" = ${state.pendingRegistrationSequenceNumber},
+              "networkAddress" = ${networkAddress}, "updatedAt" = CURRENT_TIMESTAMP
+          WHERE "identification" = ${deviceIdentification}
+            AND "sequenceNumber" IS NOT DISTINCT FROM ${expected.sequenceNumber}::integer
+            AND "randomDevice" IS NOT DISTINCT FROM ${expected.randomDevice}::integer
+            AND "randomPlatform" IS NOT DISTINCT FROM ${expected.randomPlatform}::integer
+            AND "pendingRegistrationSequenceNumber" IS NOT DISTINCT FROM ${expected.pendingRegistrationSequenceNumber}::integer
+          RETURNING "id"
+        )
+        INSERT INTO "OslpRegistration" ("deviceId", "sequenceNumber", "randomDevice")
+        SELECT "id", ${fingerprint.sequenceNumber}::integer, ${fingerprint.randomDevice}::integer FROM updated`;
+      return inserted === 1;
     },
 
     async confirmRegistration(deviceIdentification, expected, state, registeredAt) {
-      return storeIfUnchanged(prisma, await deviceId(deviceIdentification), expected, { ...stateColumns(state), registeredAt });
+      return (await storeIfUnchanged(prisma, deviceIdentification, expected, { ...stateColumns(state), registeredAt })) !== null;
     },
 
     async storeEvents(device, expected, state, events, receivedAt) {
-      const row = await prisma.device.findUniqueOrThrow({
-        where: { identification: device.deviceIdentification },
-        select: { id: true, identification: true, deviceType: true },
-      });
       // The sequence number and the events together: a stored event always belongs to an accepted message.
       const stored = await prisma.$transaction(async (tx) => {
-        if (!(await storeIfUnchanged(tx, row.id, expected, stateColumns(state)))) return null;
-        return tx.deviceEvent.createManyAndReturn({
+        const id = await storeIfUnchanged(tx, device.deviceIdentification, expected, stateColumns(state));
+        if (id === null) return null;
+        const rows = await tx.deviceEvent.createManyAndReturn({
           data: events.map((event) => ({ deviceIdentification: device.deviceIdentification, ...event, receivedAt })),
         });
+        return { id, rows };
       });
       if (stored === null) return false;
-      await followUp(row, stored);
+      await followUp({ id: stored.id, identification: device.deviceIdentification, deviceType: device.deviceType }, stored.rows);
       return true;
     },
 
@@ -97,16 +118,16 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
 
 /**
  * Writes a device's new OSLP state only if its stored sequence state is still `expected` (what the protocol
- * rules decided on); false when a concurrent message changed it first.
+ * rules decided on); answers the device's id, or null when a concurrent message changed it first.
  */
 async function storeIfUnchanged(
   prisma: Pick<PrismaClient, 'device'>,
-  deviceId: string,
+  deviceIdentification: string,
   expected: OslpDeviceSequenceState,
   data: Prisma.DeviceUpdateManyMutationInput,
-): Promise<boolean> {
-  const { count } = await prisma.device.updateMany({ where: { id: deviceId, ...stateColumns(expected) }, data });
-  return count === 1;
+): Promise<string | null> {
+  const updated = await prisma.device.updateManyAndReturn({ where: { identification: deviceIdentification, ...stateColumns(expected) }, data, select: { id: true } });
+  return updated.length === 1 ? updated[0].id : null;
 }
 
 function stateColumns(state: OslpDeviceSequenceState) {

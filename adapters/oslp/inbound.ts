@@ -31,6 +31,17 @@ export interface OslpInboundDevice {
   state: OslpDeviceSequenceState;
 }
 
+/** A device found by its uid: the key that verifies its frames and the state its messages are checked against. */
+export interface OslpStoredDevice extends OslpKnownDevice {
+  device: OslpInboundDevice;
+}
+
+export interface OslpMessageLogEntry {
+  direction: 'TO_DEVICE' | 'FROM_DEVICE';
+  message: OslpMessage;
+  result: string;
+}
+
 /** An event as the device reported it, under the platform's event type. */
 export interface OslpInboundEvent {
   eventType: string;
@@ -49,9 +60,10 @@ export type OslpRegistrationFingerprint = ReturnType<typeof registrationFingerpr
  * protocol rules decided on (false otherwise): of two copies of one frame arriving at once, one wins.
  */
 export interface OslpInboundStore {
-  findDevice(deviceUid: Buffer): Promise<OslpKnownDevice | null>;
-  loadDevice(deviceIdentification: string): Promise<OslpInboundDevice>;
-  logMessage(context: OslpInboundContext, direction: 'TO_DEVICE' | 'FROM_DEVICE', message: OslpMessage, result: string): Promise<void>;
+  /** The device with this uid: its key and, read in the same look-up, its stored state. */
+  findDevice(deviceUid: Buffer): Promise<OslpStoredDevice | null>;
+  /** The message log of one frame: what the device sent and, when answered, the answer (in that order), written together. */
+  logMessages(context: OslpInboundContext, entries: OslpMessageLogEntry[]): Promise<void>;
   /** Whether the device registered with this fingerprint before (an older registration frame sent again). */
   hasRegistered(deviceIdentification: string, fingerprint: OslpRegistrationFingerprint): Promise<boolean>;
   /** A RegisterDevice accepted: the new state, the address the platform will reach the device at, and its fingerprint. */
@@ -117,14 +129,15 @@ export function parseOslpTimestamp(value: string | undefined): Date | null {
 export function createOslpInboundHandler(
   store: OslpInboundStore,
   { logger, now = () => new Date(), randomPlatform = () => randomInt(0, 65536) }: OslpInboundOptions,
-): OslpListenerHandler {
+): OslpListenerHandler<OslpStoredDevice> {
   return {
     findDevice: (deviceUid) => store.findDevice(deviceUid),
 
-    async handle(ctx, message): Promise<OslpInboundReply | null> {
-      const device = await store.loadDevice(ctx.deviceIdentification);
+    // The device's state comes with its key (one look-up per frame), and the frame's two message log rows are
+    // written in one insert at the end: registering thousands of devices is bound by these database round trips.
+    async handle(ctx, message, { device }): Promise<OslpInboundReply | null> {
       const { state } = device;
-      await store.logMessage(ctx, 'FROM_DEVICE', message, 'RECEIVED');
+      const received: OslpMessageLogEntry = { direction: 'FROM_DEVICE', message, result: 'RECEIVED' };
 
       let reply: OslpInboundReply;
       let accepted: boolean;
@@ -165,9 +178,10 @@ export function createOslpInboundHandler(
         };
       } else {
         logger.warn('unsupported device-initiated message', { device: deviceIdentification, kind: ctx.kind });
+        await store.logMessages(ctx, [received]);
         return null;
       }
-      await store.logMessage(ctx, 'TO_DEVICE', reply.message, accepted ? 'OK' : 'REJECTED');
+      await store.logMessages(ctx, [received, { direction: 'TO_DEVICE', message: reply.message, result: accepted ? 'OK' : 'REJECTED' }]);
       return reply;
     },
 

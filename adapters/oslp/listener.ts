@@ -65,19 +65,23 @@ export interface OslpRejection {
   deviceIdentification?: string;
 }
 
-export interface OslpListenerHandler {
-  findDevice(deviceUid: Buffer): Promise<OslpKnownDevice | null> | OslpKnownDevice | null;
+/**
+ * `D`: what findDevice found, handed to handle() as it is, so a handler that read the device's whole state
+ * with its key needs no second look-up per frame.
+ */
+export interface OslpListenerHandler<D extends OslpKnownDevice = OslpKnownDevice> {
+  findDevice(deviceUid: Buffer): Promise<D | null> | D | null;
   /** Returns the answer, or null to close without answering. */
-  handle(context: OslpInboundContext, message: OslpMessage): Promise<OslpInboundReply | null> | OslpInboundReply | null;
+  handle(context: OslpInboundContext, message: OslpMessage, device: D): Promise<OslpInboundReply | null> | OslpInboundReply | null;
   onRejected?(rejection: OslpRejection, remoteAddress: string): void;
 }
 
-export interface OslpListenerOptions {
+export interface OslpListenerOptions<D extends OslpKnownDevice = OslpKnownDevice> {
   /** Default 0.0.0.0; OSLP's port is 12122, 0 picks a free one. */
   host?: string;
   port: number;
   platformPrivateKey: KeyObject;
-  handler: OslpListenerHandler;
+  handler: OslpListenerHandler<D>;
   logger?: OslpLogger;
   /** How long a device may take to send its whole frame. Default 30 s. */
   readTimeoutMs?: number;
@@ -114,13 +118,13 @@ function refusalFromReadError(error: unknown): Refusal {
   return new Refusal({ code: 'MALFORMED', message: (error as Error).message });
 }
 
-class ConnectionHandler {
+class ConnectionHandler<D extends OslpKnownDevice> {
   private readonly readTimeoutMs: number;
   private readonly maxPayloadLength: number;
   private readonly logger: OslpLogger;
   private readonly refusalSample: RefusalSample;
 
-  constructor(private readonly options: OslpListenerOptions) {
+  constructor(private readonly options: OslpListenerOptions<D>) {
     this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_LISTENER_READ_TIMEOUT_MS;
     this.maxPayloadLength = options.maxPayloadLength ?? MAX_PAYLOAD_LENGTH;
     this.logger = options.logger ?? silentOslpLogger;
@@ -158,7 +162,7 @@ class ConnectionHandler {
       remoteAddress,
       remoteIp,
     };
-    const reply = await this.callHandler(context, message, known);
+    const reply = await this.callHandler(context, message, device, known);
     if (!reply) {
       this.logger.info('OSLP request handled without answer', { ...known, kind: context.kind });
       return null;
@@ -199,10 +203,11 @@ class ConnectionHandler {
   private async callHandler(
     context: OslpInboundContext,
     message: OslpMessage,
+    device: D,
     known: { deviceUid: string; deviceIdentification: string },
   ): Promise<OslpInboundReply | null> {
     try {
-      return await this.options.handler.handle(context, message);
+      return await this.options.handler.handle(context, message, device);
     } catch (error) {
       throw new Refusal({ code: 'HANDLER_FAILED', message: (error as Error).message, ...known });
     }
@@ -227,7 +232,7 @@ function unexpected(error: unknown): OslpRejection {
   return { code: 'HANDLER_FAILED', message: `unexpected: ${(error as Error).message}` };
 }
 
-export async function startOslpListener(options: OslpListenerOptions): Promise<OslpListener> {
+export async function startOslpListener<D extends OslpKnownDevice>(options: OslpListenerOptions<D>): Promise<OslpListener> {
   const connections = new ConnectionHandler(options);
   const openSockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -11,7 +11,8 @@
  * refused, are listed and left out of registration: they were not made by this run and cannot register with
  * its keys. The list is written first, then registration is retried every 5 s until the platform has accepted
  * every device this run may register. With --platform-port 0 it only serves.
- * The defaults fit `npm start` on its embedded defaults in the same folder.
+ * The defaults fit `npm start` on its embedded defaults in the same folder, with the same PORT, OSLP_LISTENER_PORT
+ * and OSGP_DATA_DIR when those are set.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +27,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     'platform-host': { type: 'string', default: '127.0.0.1' },
-    'platform-port': { type: 'string', default: '12122' },
+    'platform-port': { type: 'string', default: process.env.OSLP_LISTENER_PORT ?? '12122' },
     'platform-public-key': { type: 'string', default: path.join(process.env.OSGP_DATA_DIR ?? '.data', 'keys', 'oslp-platform.pub.pem') },
     'api-url': { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 3000}` },
     'api-key': { type: 'string' },
@@ -57,10 +58,16 @@ const REGISTRATION_RETRY_MS = 5_000;
 
 /** Retries the devices the platform refused (likely not added yet) until every device is registered. */
 async function registerUntilDone(fleet: OslpSimulatorFleet, only: ReadonlySet<string> | undefined, onProgress: () => void): Promise<void> {
+  const started = Date.now();
+  let registered = 0;
   for (;;) {
     const summary = await fleet.registerAll({ skipRegistered: true, only });
+    registered += summary.registered;
     const pending = fleet.devices.filter((device) => !device.state.registered && (!only || only.has(device.identification))).length;
-    console.log(`registered ${summary.registered} more; ${pending} not registered yet`);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `registered ${summary.registered} more; ${pending} not registered yet (${registered} in ${seconds.toFixed(1)} s, ${(registered / Math.max(seconds, 0.001)).toFixed(1)}/s)`,
+    );
     for (const failure of summary.failed.slice(0, 3)) console.log(`  ${failure.identification}: ${failure.error}`);
     onProgress();
     if (pending === 0) return;
