@@ -45,7 +45,6 @@ export function consoleRouter(options: ConsoleOptions = {}): Router {
   router.use(
     '/assets',
     express.static(path.join(directory, 'assets'), {
-      fallthrough: false,
       index: false,
       setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=31536000, immutable'),
     }),

@@ -1,6 +1,7 @@
 // The console's shell: log in with an API key (kept in sessionStorage for this tab only), then the screens,
 // routed on the URL's hash so that /console/ is the only page the platform serves.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks';
 import { call, connect, loadConsoleConfig, problemText, storeApiKey, storedApiKey, type ConsoleConfig } from './api';
 import { Problem } from './components';
 import { useHashRoute } from './hooks';
@@ -44,6 +45,24 @@ function Login({ onLogin }: { onLogin: (apiKey: string) => void }) {
       </form>
     </main>
   );
+}
+
+/** A screen that fails to draw says so instead of leaving a half-drawn page; the other screens still work. */
+function Guard({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (error) {
+    return (
+      <div class="stack">
+        <Problem text="This screen could not be shown (an error in the console). Try another screen or reload the page." />
+        <p>
+          <button type="button" onClick={reset}>
+            Try again
+          </button>
+        </p>
+      </div>
+    );
+  }
+  return <>{children}</>;
 }
 
 const screens = [
@@ -100,6 +119,7 @@ export function App() {
         </button>
       </nav>
       <main class="content">
+        <Guard key={route.join('/')}>
         {screen === 'map' ? <MapView client={client} selection={selection} setSelection={setSelection} /> : null}
         {screen === 'devices' && !id ? <DevicesView client={client} /> : null}
         {screen === 'devices' && id ? <DeviceView client={client} deviceIdentification={id} /> : null}
@@ -108,6 +128,7 @@ export function App() {
         {screen === 'requests' && id ? <RequestDetailView client={client} config={config} correlationUid={id} /> : null}
         {screen === 'schedules' ? <SchedulesView client={client} /> : null}
         {!screens.some(([name]) => name === screen) ? <Problem text={`No screen "${screen}".`} /> : null}
+        </Guard>
       </main>
     </div>
   );

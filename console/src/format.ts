@@ -22,7 +22,16 @@ export function when(iso: string | null | undefined, timeZone?: string): string 
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium', ...(timeZone ? { timeZone, timeZoneName: 'short' } : {}) });
+  // dateStyle/timeStyle cannot be combined with timeZoneName: spell the fields out.
+  return date.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    ...(timeZone ? { timeZone, timeZoneName: 'short' } : {}),
+  });
 }
 
 export function lights(values: Array<{ index: number; on: boolean; dimValue?: number }> | null | undefined): string {

@@ -78,8 +78,15 @@ function Graticule({ projection }: { projection: ReturnType<typeof projectionFor
   return <g>{lines}</g>;
 }
 
+/** 1, 2 or 5 times a power of ten: the nice length nearest below `rough`. */
+function niceLengthBelow(rough: number): number {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const factor = rough / power;
+  return (factor >= 5 ? 5 : factor >= 2 ? 2 : 1) * power;
+}
+
 function ScaleBar({ metresPerPixel }: { metresPerPixel: number }) {
-  const metres = niceStep((width / 5) * metresPerPixel);
+  const metres = niceLengthBelow((width / 4) * metresPerPixel);
   const pixels = metres / metresPerPixel;
   const label = metres >= 1000 ? `${metres / 1000} km` : `${metres} m`;
   return (
