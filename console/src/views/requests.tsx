@@ -73,7 +73,9 @@ export function RequestsView({ client }: { client: PlatformClient }) {
           {(page.data?.requests ?? []).map((r) => (
             <tr key={r.correlationUid} class="clickable" onClick={() => go('requests', r.correlationUid)} data-correlation-uid={r.correlationUid}>
               <td>
-                <a href={`#/requests/${encodeURIComponent(r.correlationUid)}`}>{r.operation}</a>
+                <a href={`#/requests/${encodeURIComponent(r.correlationUid)}`}>
+                  {r.domain}.{r.operation}
+                </a>
               </td>
               <td>
                 <RequestStateBadge state={r.state} />
@@ -123,7 +125,7 @@ export function RequestDetailView({ client, config, correlationUid }: { client: 
       return view;
     },
     [client, correlationUid],
-    done ? undefined : 1_000,
+    done ? undefined : 500,
   );
   const [onlyFailed, setOnlyFailed] = useState(false);
   const [cancelProblem, setCancelProblem] = useState<string | null>(null);
@@ -142,7 +144,7 @@ export function RequestDetailView({ client, config, correlationUid }: { client: 
   return (
     <div class="stack">
       <Section
-        title={r ? `Request ${r.operation}` : 'Request'}
+        title={r ? `Request ${r.domain}.${r.operation}` : 'Request'}
         actions={
           r && !finished(r.state) ? (
             <button type="button" onClick={() => void cancel()}>

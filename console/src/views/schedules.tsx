@@ -4,6 +4,11 @@ import { Problem, Section } from '../components';
 import { lights, when } from '../format';
 import { useLoad } from '../hooks';
 
+function days(daysOfWeek: readonly string[]): string {
+  if (daysOfWeek.length === 7) return 'every day';
+  return daysOfWeek.map((day) => day.slice(0, 1) + day.slice(1, 3).toLowerCase()).join(', ');
+}
+
 async function loadSchedules(client: PlatformClient) {
   const { schedules } = await call(client.publicLighting.findLightingSchedules({ query: { limit: 100 } }), 200);
   // The next runs come from Temporal: a schedule whose detail fails still shows, with the reason.
@@ -51,8 +56,8 @@ export function SchedulesView({ client }: { client: PlatformClient }) {
                   <tr key={index}>
                     <td>
                       {entry.kind === 'calendar'
-                        ? `${entry.daysOfWeek.join(', ')} at ${entry.time}`
-                        : `${entry.daysOfWeek.join(', ')} at ${entry.event}${entry.offsetMinutes ? ` ${entry.offsetMinutes > 0 ? '+' : ''}${entry.offsetMinutes} min` : ''}`}
+                        ? `${days(entry.daysOfWeek)} at ${entry.time}`
+                        : `${days(entry.daysOfWeek)} at ${entry.event}${entry.offsetMinutes ? ` ${entry.offsetMinutes > 0 ? '+' : ''}${entry.offsetMinutes} min` : ''}`}
                     </td>
                     <td>{lights(entry.lightValues)}</td>
                     <td>
