@@ -103,7 +103,17 @@ function ScaleBar({ metresPerPixel }: { metresPerPixel: number }) {
 }
 
 export function MapView({ client, selection, setSelection }: { client: PlatformClient; selection: Set<string>; setSelection: (s: Set<string>) => void }) {
-  const loaded = useLoad(() => loadAllDeviceStates(client), [client], 10_000);
+  // A large fleet is read a page of 1,000 at a time: refresh it less often, so the map costs little.
+  const [refreshMs, setRefreshMs] = useState(10_000);
+  const loaded = useLoad(
+    async () => {
+      const all = await loadAllDeviceStates(client);
+      setRefreshMs(all.devices.length > 5_000 ? 60_000 : 10_000);
+      return all;
+    },
+    [client],
+    refreshMs,
+  );
   const [search, setSearch] = useState('');
   const [focused, setFocused] = useState<string | null>(null);
   const devices = loaded.data?.devices ?? [];
