@@ -25,7 +25,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -71,6 +71,17 @@ export default tseslint.config(
     above(['worker', 'workflows', 'core', 'activities', 'adapters', 'db', 'common', 'generated', 'simulators', 'bench', 'test'], 'The operator CLI (a client of the API)'),
     { group: [...folder('api').filter((p) => p.endsWith('/**')), '!../../api/client'], message: 'The operator CLI uses the API through its typed client only (api/client).' },
   ]),
+  // The operator console is a web application of the API, like any other: it reaches the platform through the
+  // typed client only (and may use the contracts' types and the pure shared lists of common/).
+  layer(['console/**/*.ts', 'console/**/*.tsx'], [
+    above(['cli', 'worker', 'workflows', 'core', 'activities', 'adapters', 'db', 'generated', 'simulators', 'bench', 'test'], 'The console (a web application of the API)'),
+    { group: [...folder('api').filter((p) => p.endsWith('/**')), '!../../api/client', '!../../../api/client'], message: 'The console uses the API through its typed client only (api/client).' },
+  ]),
+  {
+    // The console's build configuration (an ES module run by Node).
+    files: ['console/vite.config.mjs'],
+    languageOptions: { sourceType: 'module', globals: { URL: 'readonly' } },
+  },
   {
     files: ['workflows/**/*.ts'],
     rules: {

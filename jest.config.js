@@ -1,4 +1,7 @@
-/** Three suites: unit (no servers), workflow (time-skipping test server), integration (real servers). */
+/**
+ * Four suites: unit (no servers), workflow (time-skipping test server), integration (real servers), and browser
+ * (the operator console in Debian's Chromium against the real servers of integration).
+ */
 // Type checking is tsc's job (npm test runs it first); jest only transpiles (isolatedModules in tsconfig.json).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const base = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -11,6 +14,13 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      ...base,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

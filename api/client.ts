@@ -8,6 +8,7 @@ import type { RequestView } from './contracts/requests';
 export { platformContract } from './contract';
 export type { PlatformContract } from './contract';
 export type { RequestView } from './contracts/requests';
+export type { DeviceView, DeviceWithStateView } from './contracts/core';
 
 export function createPlatformClient(options: { baseUrl: string; apiKey: string }) {
   return initClient(platformContract, {

@@ -25,6 +25,7 @@ import { tariffSwitchingHandlers } from './handlers/tariff-switching';
 import { requestsHandlers } from './handlers/requests';
 import { buildOpenApiDocument } from './openapi';
 import { docsRouter } from './docs';
+import { consoleRouter, type ConsoleOptions } from './console';
 
 export interface AppOptions {
   /** Validate responses against the contract too (on in tests). */
@@ -34,6 +35,8 @@ export interface AppOptions {
   rateLimit?: RateLimit;
   /** How long /health waits for the database and for Temporal before reporting them unavailable; default 2 s. */
   healthProbeTimeoutMs?: number;
+  /** The operator console at /console: where it is built and which Temporal Web UI it links to. */
+  console?: ConsoleOptions;
 }
 
 const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
@@ -77,6 +80,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(metrics.render());
   });
+
+  app.use('/console', consoleRouter(options.console));
 
   app.use('/v1', authenticate(deps), limitRate(new RateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 })));
 

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
 
   // Temporal: the configured cluster, or a local dev server that keeps its history in the data directory.
   let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUiUrl = config.TEMPORAL_UI_URL;
   if (!temporalAddress) {
     if (!embedded) temporalAddress = 'localhost:7233';
     else {
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       temporalAddress = devServer.address;
       printed.push(`Temporal dev server  ${devServer.address}  (log: ${path.join(config.dataDir, 'temporal.log')})`);
       printed.push(`Temporal Web UI      ${devServer.uiUrl}`);
+      temporalUiUrl ??= devServer.uiUrl;
     }
   }
 
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
   }
 
   if (selected.has('api')) {
-    await startApi(config, db, temporalAddress, logger, metrics, stops, printed);
+    await startApi(config, db, temporalAddress, temporalUiUrl, logger, metrics, stops, printed);
   }
 
   process.stdout.write(`\nOpen Smart Grid Platform is running (${role}).\n${printed.map((l) => `  ${l}`).join('\n')}\n\n`);
@@ -159,6 +161,7 @@ async function startApi(
   config: PlatformConfig,
   db: Database,
   temporalAddress: string,
+  temporalUiUrl: string | undefined,
   logger: Logger,
   metrics: MetricsRegistry,
   stops: Array<() => Promise<void>>,
@@ -180,7 +183,11 @@ async function startApi(
   const dlmsKeys = loadOrCreateDlmsKeyStore(config.dlmsKeyFile);
   const app = createApp(
     { prisma: db.prisma, temporal, requests, logger, dlmsKeys },
-    { metrics, rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } },
+    {
+      metrics,
+      rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+      console: { temporalUiUrl, temporalNamespace: config.TEMPORAL_NAMESPACE },
+    },
   );
   const server = await new Promise<ReturnType<typeof createApiServer>>((resolve, reject) => {
     const s = createApiServer(app, config).listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
@@ -194,6 +201,7 @@ async function startApi(
   );
   const url = `${tlsEnabled(config) ? 'https' : 'http'}://${config.HOST}:${config.PORT}`;
   printed.push(`HTTP API             ${url}  (health: ${url}/health, OpenAPI: ${url}/openapi.json, metrics: ${url}/metrics)`);
+  printed.push(`Operator console     ${url}/console/`);
 }
 
 main().catch((error: unknown) => {

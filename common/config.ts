@@ -15,6 +15,8 @@ const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_DEV_SERVER_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The Temporal Web UI the operator console links requests to; default: the embedded dev server's UI, if started. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
   OSLP_LISTENER_HOST: z.string().default('127.0.0.1'),
   OSLP_LISTENER_PORT: port.default(12122),
   OSLP_PLATFORM_KEY_FILE: z.string().optional(),

@@ -124,7 +124,8 @@ export interface DeviceStatus {
 }
 
 export type DeviceResponse =
-  | { kind: 'setLight' }
+  /** lightValues: what the device accepted to switch to (its state now, until something else switches it). */
+  | { kind: 'setLight'; lightValues?: LightValue[] }
   | { kind: 'getStatus'; status: DeviceStatus }
   | { kind: 'startSelfTest' }
   /** selfTestResult: the device's result bytes as hex; what they mean is up to the device maker. */

@@ -6,11 +6,13 @@
 #   bin/temporal-test-server   wrapper that runs Java's time-skipping test server (jars from Maven Central)
 #   PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql when missing (root only)
 #   bin/gurux-dlms-meter       Gurux DLMS meter of the DLMS tests (gurux.dlms from Maven Central): scripts/install-dlms-meter.sh
+#   Chromium (browser tests of the operator console): apt-get install chromium when missing (root only)
 #
 # Environment:
 #   OSGP_TOOLS_DIR             cache directory (default $HOME/.cache/osgp-tools)
 #   TEMPORAL_CLI_PATH          existing Temporal CLI to use instead: nothing is built (error if it is no executable)
 #   TEMPORAL_TEST_SERVER_PATH  existing test server executable to use instead: nothing is resolved (likewise)
+#   CHROMIUM_PATH              existing Chromium (or Chrome) for the browser tests: nothing is installed
 #   OSGP_TOOLS_OPTIONAL=1      a missing toolchain (go, java, mvn, apt) is a warning instead of an error
 #
 # The code finds these through common/temporal-binaries.ts and test/support/postgres.ts.
@@ -230,10 +232,46 @@ install_dlms_meter() {
   OSGP_TOOLS_DIR="$DIR" bash "$(dirname "${BASH_SOURCE[0]}")/install-dlms-meter.sh"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# (e) Chromium (browser tests of the operator console; test/support/chromium.ts finds it)
+# ---------------------------------------------------------------------------------------------------------
+# Playwright's and Puppeteer's own browser downloads come from vendor sites (blocked here): Debian's package is
+# the browser, driven by playwright-core with its path.
+find_chromium() {
+  local c
+  for c in "${CHROMIUM_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome; do
+    if [[ -n "$c" && -x "$c" ]]; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+install_chromium() {
+  local start c
+  start=$(now)
+  if [[ -n "${CHROMIUM_PATH:-}" && ! -x "$CHROMIUM_PATH" ]]; then
+    die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file (unset it to install Debian's chromium)"
+  fi
+  if c=$(find_chromium); then
+    log "chromium: $c [$(elapsed "$start")]"
+    return 0
+  fi
+  if [[ "$(id -u)" != 0 ]]; then
+    missing_tool "chromium: not found and not running as root; install it with: sudo apt-get install -y chromium (or set CHROMIUM_PATH)"
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 || { missing_tool "chromium: not found and apt-get is not available; install Chromium or set CHROMIUM_PATH"; return 0; }
+  log "chromium: not found; running apt-get update && apt-get install -y chromium"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation </dev/null >"$DIR/apt-chromium.log" 2>&1 \
+    || { cat "$DIR/apt-chromium.log" >&2; die "chromium: apt-get install chromium failed"; }
+  c=$(find_chromium) || die "chromium: installed the chromium package but found no executable"
+  log "chromium: installed at $c [$(elapsed "$start")]"
+}
+
 # `install-tools.sh runtime` installs only what `npm start` needs (the Temporal CLI); no argument: everything.
 case "${1:-all}" in
   runtime) install_cli ;;
-  all) install_cli; install_test_server; install_postgres; install_dlms_meter ;;
+  all) install_cli; install_test_server; install_postgres; install_dlms_meter; install_chromium ;;
   *) die "usage: install-tools.sh [runtime|all]" ;;
 esac
 log "done in $(elapsed "$TOTAL_START") (cache: $DIR)"

@@ -82,7 +82,7 @@ jest_project() {
   t=$(now)
   local band=()
   # Integration tests share one Temporal namespace and its fixed task queues: one file at a time.
-  [[ "$project" == integration ]] && band=(--runInBand)
+  [[ "$project" == integration || "$project" == browser ]] && band=(--runInBand)
   npx jest --selectProjects "$project" "${band[@]}" --passWithNoTests --json --outputFile "$out" || rc=$?
   if [[ $rc -ne 0 ]]; then
     # A run that failed without any failing test (e.g. globalSetup threw, or no report at all) counts as 1.
@@ -101,6 +101,9 @@ jest_project() {
 
 step install-tools bash scripts/install-tools.sh
 step typecheck npx tsc --noEmit -p tsconfig.json
+step typecheck-console npx tsc --noEmit -p console/tsconfig.json
+# The operator console as `npm start` serves it (npm install built it too; this picks up changed sources).
+step build-console npm run --silent build:console
 if compgen -G 'eslint.config.*' >/dev/null; then
   step lint npx eslint .
 else
@@ -109,3 +112,4 @@ fi
 jest_project unit
 jest_project workflow
 jest_project integration
+jest_project browser

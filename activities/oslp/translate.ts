@@ -158,7 +158,7 @@ export function fromOslpResponse(
     case 'setLight': {
       const answer = message.setLightResponse;
       if (!answer) throw missing('setLightResponse');
-      return { status: answer.status, response: { kind: 'setLight' } };
+      return { status: answer.status, response: { kind: 'setLight', lightValues: command.lightValues } };
     }
     case 'getStatus': {
       const answer = message.getStatusResponse;

@@ -4,6 +4,7 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventNotificationTypes } from '../../common/device-commands';
 import { protocolsWithDeviceFields } from '../../core/protocols';
+import { deviceStates } from '../../common/device-states';
 import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, protocol, standardErrors, text } from './common';
 
 const c = initContract();
@@ -126,6 +127,43 @@ const addDeviceResult = z.object({
   message: z.string().optional(),
 });
 
+/** core.findDevices' filters and paging (core.findDeviceStates takes the same). */
+export const findDevicesQuery = z
+  .object({
+    limit: pageLimit,
+    after: cursor,
+    deviceIdentificationPrefix: deviceIdentificationPrefix.optional(),
+    protocol: protocol.optional(),
+    ownerIdentification: identification.optional(),
+    activated: queryBoolean.optional(),
+    inMaintenance: queryBoolean.optional(),
+    lifecycleStatus: deviceLifecycleStatus.optional(),
+    minLat: z.coerce.number().min(-90).max(90).optional(),
+    maxLat: z.coerce.number().min(-90).max(90).optional(),
+    minLon: z.coerce.number().min(-180).max(180).optional(),
+    maxLon: z.coerce.number().min(-180).max(180).optional(),
+  })
+  .refine((q) => q.minLat === undefined || q.maxLat === undefined || q.minLat <= q.maxLat, {
+    message: 'must not be above maxLat',
+    path: ['minLat'],
+  })
+  .refine((q) => q.minLon === undefined || q.maxLon === undefined || q.minLon <= q.maxLon, {
+    message: 'must not be above maxLon',
+    path: ['minLon'],
+  });
+
+/** A device with its derived state (core.findDeviceStates). */
+export const deviceWithState = device.extend({
+  state: z.enum(deviceStates),
+  stateSince: z.string().nullable().describe('When the result the state comes from was recorded'),
+  lightValues: z
+    .array(z.object({ index: z.number().int(), on: z.boolean(), dimValue: z.number().int().optional() }))
+    .nullable()
+    .describe('The lights as last set or read'),
+  errorCode: z.string().nullable().describe('For FAILED and COMMUNICATION_LOST: the error code of that result'),
+});
+export type DeviceWithStateView = z.infer<typeof deviceWithState>;
+
 export const coreContract = c.router({
   addDevice: {
     method: 'POST',
@@ -210,30 +248,27 @@ export const coreContract = c.router({
     path: '/v1/core/devices',
     summary:
       'The devices the caller holds an authorisation on (every device for ADMIN), filtered, by deviceIdentification; page with limit and after',
-    query: z
-      .object({
-        limit: pageLimit,
-        after: cursor,
-        deviceIdentificationPrefix: deviceIdentificationPrefix.optional(),
-        protocol: protocol.optional(),
-        ownerIdentification: identification.optional(),
-        activated: queryBoolean.optional(),
-        inMaintenance: queryBoolean.optional(),
-        lifecycleStatus: deviceLifecycleStatus.optional(),
-        minLat: z.coerce.number().min(-90).max(90).optional(),
-        maxLat: z.coerce.number().min(-90).max(90).optional(),
-        minLon: z.coerce.number().min(-180).max(180).optional(),
-        maxLon: z.coerce.number().min(-180).max(180).optional(),
-      })
-      .refine((q) => q.minLat === undefined || q.maxLat === undefined || q.minLat <= q.maxLat, {
-        message: 'must not be above maxLat',
-        path: ['minLat'],
-      })
-      .refine((q) => q.minLon === undefined || q.maxLon === undefined || q.minLon <= q.maxLon, {
-        message: 'must not be above maxLon',
-        path: ['minLon'],
-      }),
+    query: findDevicesQuery,
     responses: { 200: devicePage, ...standardErrors },
+  },
+
+  findDeviceStates: {
+    method: 'GET',
+    path: '/v1/core/device-states',
+    summary: "findDevices with each device's state (beyond OSGP): ON, OFF, FAILED, COMMUNICATION_LOST, IN_MAINTENANCE or UNKNOWN",
+    description:
+      'The same filters, order and paging as findDevices. The state is derived, without contacting a device, from ' +
+      'the device record (IN_MAINTENANCE) and the newest device result that failed or carries light values ' +
+      '(setLight, getStatus): a failure to reach the device is COMMUNICATION_LOST, another failure FAILED; ' +
+      'UNKNOWN when no such result exists.',
+    query: findDevicesQuery,
+    responses: {
+      200: z.object({
+        devices: z.array(deviceWithState),
+        nextCursor: z.string().nullable().describe('Pass as `after` to read the next page; null on the last page'),
+      }),
+      ...standardErrors,
+    },
   },
 
   setDeviceAlias: {

@@ -1,7 +1,9 @@
 import { initServer } from '@ts-rest/express';
 import type { Prisma } from '../../generated/prisma/client';
 import type { EventNotificationType } from '../../common/device-commands';
-import { coreContract, type DeviceView } from '../contracts/core';
+import type { z } from 'zod';
+import { coreContract, type DeviceView, type findDevicesQuery } from '../contracts/core';
+import { deviceStateOf, latestDeviceResults } from '../../core/devices/device-states';
 import type { DeviceRequestHeaders } from '../contracts/common';
 import { type DeviceFunction } from '../../core/authorization/device-functions';
 import { type AuthenticatedOrganisation, requireEnabled } from '../../core/organisations';
@@ -21,6 +23,8 @@ import { updateDevices } from '../../core/devices/device-updates';
 import { deviceFilterWhere, viewerOf } from '../../core/devices/device-filter';
 
 const s = initServer();
+
+type FindDevicesQuery = z.infer<typeof findDevicesQuery>;
 
 const withOwner = { owner: { select: { identification: true } } } as const;
 type DeviceRow = Prisma.DeviceGetPayload<{ include: typeof withOwner }>;
@@ -55,6 +59,26 @@ const deviceCommands = {
 type CoreDeviceCommand = keyof typeof deviceCommands;
 
 export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
+
+  /** One page of core.findDevices (and findDeviceStates): the caller's devices, filtered, by identification. */
+  const findDevicePage = async (caller: AuthenticatedOrganisation, query: FindDevicesQuery) => {
+    requireEnabled(caller);
+    const after = query.after === undefined ? undefined : decodeCursor('devices', query.after);
+    const { limit: _limit, after: _after, ...filter } = query;
+    const matching = deviceFilterWhere(filter, viewerOf(caller));
+    const where: Prisma.DeviceWhereInput = after !== undefined ? { AND: [matching, { identification: { gt: after } }] } : matching;
+    const rows = await prisma.device.findMany({
+      where,
+      // identification is unique: a stable order, and the cursor is the last identification of a page.
+      orderBy: { identification: 'asc' },
+      take: query.limit + 1,
+      include: withOwner,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > query.limit && last ? encodeCursor('devices', last.identification) : null;
+    return { rows: page, nextCursor };
+  };
   /** Changes one device the caller may `fn` on (also while inactive or in maintenance: no device contact). */
   const changeDevice = async (
     caller: AuthenticatedOrganisation,
@@ -185,23 +209,18 @@ export function coreHandlers({ prisma, requests, logger }: ApiDeps) {
     },
 
     findDevices: async ({ query, res }) => {
-      const caller = callerOf(res);
-      requireEnabled(caller);
-      const after = query.after === undefined ? undefined : decodeCursor('devices', query.after);
-      const { limit: _limit, after: _after, ...filter } = query;
-      const matching = deviceFilterWhere(filter, viewerOf(caller));
-      const where: Prisma.DeviceWhereInput = after !== undefined ? { AND: [matching, { identification: { gt: after } }] } : matching;
-      const rows = await prisma.device.findMany({
-        where,
-        // identification is unique: a stable order, and the cursor is the last identification of a page.
-        orderBy: { identification: 'asc' },
-        take: query.limit + 1,
-        include: withOwner,
+      const { rows, nextCursor } = await findDevicePage(callerOf(res), query);
+      return { status: 200, body: { devices: rows.map(toDeviceView), nextCursor } };
+    },
+
+    findDeviceStates: async ({ query, res }) => {
+      const { rows, nextCursor } = await findDevicePage(callerOf(res), query);
+      const latest = await latestDeviceResults(prisma, rows.map((row) => row.identification));
+      const devices = rows.map((row) => {
+        const { state, since, lightValues, errorCode } = deviceStateOf(row, latest.get(row.identification));
+        return { ...toDeviceView(row), state, stateSince: since, lightValues, errorCode };
       });
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      const nextCursor = rows.length > query.limit && last ? encodeCursor('devices', last.identification) : null;
-      return { status: 200, body: { devices: page.map(toDeviceView), nextCursor } };
+      return { status: 200, body: { devices, nextCursor } };
     },
 
     startDeviceTest: async ({ body, headers, res }) =>

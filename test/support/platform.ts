@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../../api/server';
 import type { RateLimit } from '../../api/rate-limit';
+import type { ConsoleOptions } from '../../api/console';
 import { createApiServer } from '../../api/tls';
 import { createRequestService } from '../../core/requests/start-request';
 import { issueApiKey } from '../../api/api-keys';
@@ -42,6 +43,8 @@ export interface TestPlatformOptions {
   tls?: { cert: string; key: string; ca: string };
   /** Requests per organisation (the API's default otherwise). */
   rateLimit?: RateLimit;
+  /** The operator console's settings; by default it links to the test Temporal dev server's Web UI. */
+  console?: ConsoleOptions;
 }
 
 export interface TestPlatform {
@@ -153,7 +156,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...options.deviceRequestOptions,
   };
   const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
-  const app = createApp({ prisma: db.prisma, temporal, requests, logger, dlmsKeys }, { responseValidation: true, metrics, rateLimit: options.rateLimit });
+  const app = createApp({ prisma: db.prisma, temporal, requests, logger, dlmsKeys }, {
+    responseValidation: true,
+    metrics,
+    rateLimit: options.rateLimit,
+    console: options.console ?? { temporalUiUrl: process.env.OSGP_TEST_TEMPORAL_UI_URL, temporalNamespace: namespace },
+  });
   const { tls } = options;
   const apiServer = createApiServer(app, { TLS_CERT_FILE: tls?.cert, TLS_KEY_FILE: tls?.key, TLS_CLIENT_CA_FILE: tls?.ca });
   const server = await new Promise<typeof apiServer>((resolve) => {

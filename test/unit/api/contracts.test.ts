@@ -99,6 +99,7 @@ describe('OpenAPI document', () => {
       'core.deleteNotificationWebhook',
       'core.findDeviceGroupMembers',
       'core.findDeviceGroups',
+      'core.findDeviceStates',
       'core.findDevices',
       'core.findEvents',
       'core.findRecentDevices',
