@@ -9,6 +9,7 @@
  *       [--probes 300]                   # workflows per ceiling probe (0: no probes)
  *       [--schedule-in-s S]              # requests carried out S s from now: all of them open at once (memory)
  *       [--in-flight-only]               # with --schedule-in-s: print memory with all of them open, then stop
+ *       [--cpu-prof DIR]                 # the platform process writes a CPU profile into DIR when it stops
  *
  * Prints progress, then ONE JSON line: accepted/s, 202 latency p50/p99, completed/s, Temporal history events
  * per request (the request's own workflow, and the other workflows the run started, per request), database
@@ -19,6 +20,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     'schedule-in-s': { type: 'string' },
     'in-flight-only': { type: 'boolean', default: false },
     'timeout-s': { type: 'string', default: '1200' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -184,7 +187,13 @@ async function main(): Promise<void> {
       cleanups.push(() => postgres.stop());
       databaseUrl = postgres.url;
     }
-    platform = await startPlatformProcess({ databaseUrl, env: { LOG_LEVEL: 'error' } });
+    const profileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+    if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+    platform = await startPlatformProcess({
+      databaseUrl,
+      env: { LOG_LEVEL: 'error' },
+      nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
+    });
     cleanups.push(() => platform!.stop());
     const temporalPid = platform.temporalPid;
     log(`platform: ${platform.baseUrl} (node pid ${platform.nodePid}, Temporal dev server pid ${temporalPid ?? '?'}, database ${database})`);

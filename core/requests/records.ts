@@ -3,7 +3,7 @@
 // telling a repeat of the same request from a different one under the same uid), a result per device, and
 // the end state. Every write is idempotent, since Temporal may run the activities that make them again.
 import type { PrismaClient } from '../../db/client';
-import { insertColumnArrays } from '../../db/bulk-insert';
+import { insertColumnArrays, insertColumnArraysReturning } from '../../db/bulk-insert';
 import type { DeviceResponse } from '../../common/device-commands';
 
 export interface NewRequestRecord {
@@ -25,6 +25,87 @@ export async function createRequestRecord(
   if (created.count === 1) return 'created';
   const existing = await prisma.requestRecord.findUniqueOrThrow({ where: { correlationUid: record.correlationUid } });
   return existing.requestHash === record.requestHash ? 'existing' : 'conflict';
+}
+
+/** Creates request records like createRequestRecord; concurrent calls may share one statement. */
+export interface RequestRecordWriter {
+  create(record: NewRequestRecord): Promise<'created' | 'existing' | 'conflict'>;
+}
+
+/**
+ * Request records created by group commit: a record asked for while no write is under way is written at once
+ * (no added wait); those asked for while one is under way are written together, in one statement, as soon as
+ * it ends. A stream of small requests so costs a statement per round trip rather than per request. Each
+ * caller's promise settles after its own row is durable (or the write failed), as with createRequestRecord.
+ */
+export function createRequestRecordWriter(prisma: PrismaClient, { maxBatch = 500 }: { maxBatch?: number } = {}): RequestRecordWriter {
+  type Pending = { record: NewRequestRecord; resolve: (outcome: 'created' | 'existing' | 'conflict') => void; reject: (error: unknown) => void };
+  let queued: Pending[] = [];
+  let writing = false;
+
+  const write = async (batch: Pending[]): Promise<void> => {
+    const records = batch.map((p) => p.record);
+    const column = <T>(value: (record: NewRequestRecord) => T): T[] => records.map(value);
+    const createdAt = new Date().toISOString();
+    const created = new Set(
+      await insertColumnArraysReturning(
+        prisma,
+        {
+          table: 'RequestRecord',
+          columns: [
+            { name: 'correlationUid', type: 'text', values: column((r) => r.correlationUid) },
+            { name: 'organisationId', type: 'text', values: column((r) => r.organisationId) },
+            { name: 'domain', type: 'text', values: column((r) => r.domain) },
+            { name: 'operation', type: 'text', values: column((r) => r.operation) },
+            { name: 'deviceCount', type: 'int', values: column((r) => r.deviceCount) },
+            { name: 'requestHash', type: 'text', values: column((r) => r.requestHash) },
+            // ISO text in UTC, as Prisma stores timestamps (the column's default would take the session's zone).
+            { name: 'createdAt', type: 'text', values: column(() => createdAt), castTo: 'timestamp(3)' },
+          ],
+          skipDuplicates: true,
+        },
+        'correlationUid',
+      ),
+    );
+    // A record that was there already (a repeat, or the same uid twice in this batch): same request or not.
+    const repeats: Pending[] = [];
+    for (const pending of batch) {
+      if (created.delete(pending.record.correlationUid)) pending.resolve('created');
+      else repeats.push(pending);
+    }
+    if (repeats.length === 0) return;
+    const existing = await prisma.requestRecord.findMany({
+      where: { correlationUid: { in: repeats.map((p) => p.record.correlationUid) } },
+      select: { correlationUid: true, requestHash: true },
+    });
+    const hashOf = new Map(existing.map((row) => [row.correlationUid, row.requestHash]));
+    for (const pending of repeats) {
+      const hash = hashOf.get(pending.record.correlationUid);
+      if (hash === undefined) pending.reject(new Error(`request record ${pending.record.correlationUid} was neither created nor found`));
+      else pending.resolve(hash === pending.record.requestHash ? 'existing' : 'conflict');
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    writing = true;
+    while (queued.length > 0) {
+      const batch = queued.slice(0, maxBatch);
+      queued = queued.slice(batch.length);
+      await write(batch).catch((error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      });
+    }
+    writing = false;
+  };
+
+  return {
+    create(record) {
+      return new Promise((resolve, reject) => {
+        queued.push({ record, resolve, reject });
+        if (!writing) void drain();
+      });
+    },
+  };
 }
 
 export interface DeviceResultRecord {
