@@ -176,7 +176,8 @@ export function createNotificationActivities({
     },
 
     async deliverQueuedNotifications({ organisationId, retryPeriodMs, limit = 50 }) {
-      const queue = { organisationId, type: 'REQUEST_FINISHED' as const, state: 'PENDING' as const };
+      // Finished requests and device events alike, oldest first.
+      const queue = { organisationId, state: 'PENDING' as const };
       // Past the retry period: given up on, the last attempt's error kept.
       await prisma.notification.updateMany({
         where: { ...queue, createdAt: { lt: new Date(now().getTime() - retryPeriodMs) } },

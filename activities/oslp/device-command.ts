@@ -25,6 +25,7 @@ import {
   isPermanentFailure,
   messageLogRow,
   oslpDeviceSelect,
+  recordExchange,
 } from './device-exchange';
 import { fromOslpResponse, toOslpExchanges } from './translate';
 
@@ -87,14 +88,9 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
 
         sequenceNumber = exchange.sequenceNumber;
         const { status, response } = fromOslpResponse(request.command, exchange.response);
-        await prisma.$transaction([
-          prisma.device.update({ where: { id: device.id }, data: { sequenceNumber: exchange.sequenceNumber } }),
-          prisma.deviceMessageLog.createMany({
-            data: [
-              log('TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),
-              log('FROM_DEVICE', exchange.response, status, exchange.sequenceNumber),
-            ],
-          }),
+        await recordExchange(prisma, device.id, exchange.sequenceNumber, [
+          log('TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),
+          log('FROM_DEVICE', exchange.response, status, exchange.sequenceNumber),
         ]);
         deviceMessages?.inc({ protocol: 'OSLP', result: status });
         const refused = answerFailure(status, device.identification, request.command.kind);

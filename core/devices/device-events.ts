@@ -1,14 +1,14 @@
 // What the platform does with the events a device reported, once they are stored, whatever the protocol:
 // a light measurement device's reports switch its lights (./light-measurement.ts), and every organisation
 // that subscribed to an event, has a webhook, is enabled and still may FIND_EVENTS on the device is notified
-// (a Notification row and a deviceEventNotificationWorkflow). Both are best effort towards the device: its
+// (a Notification row, queued for the organisation's delivery workflow). Both are best effort towards the device: its
 // events are stored and answered whatever happens here, and a failure is logged.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from '../../common/logger';
-import { devicesAttribute, operationAttribute, organisationAttribute } from '../../common/search-attributes';
 import type { Prisma, PrismaClient } from '../../db/client';
 import { groupAllows } from '../authorization/device-functions';
 import { deviceEventNotificationId, type NotificationPayload } from '../notifications';
+import { notificationQueuedSignal, organisationNotificationsWorkflowId } from '../notification-queue';
 import { coreTaskQueue } from '../protocols';
 import type { RequestService } from '../requests/start-request';
 import type { WorkflowFunction } from '../requests/workflow-types';
@@ -44,9 +44,12 @@ export function createDeviceEventFollowUp(deps: DeviceEventDeps) {
   };
 }
 
+/** 24 h, as the request notifications' default (NOTIFICATION_RETRY_PERIOD_MS). */
+const defaultRetryPeriodMs = 24 * 60 * 60 * 1000;
+
 /**
- * The workflow id of a notification is derived from the event and the organisation, so a repeated start
- * notifies once. A start that fails is logged and left PENDING with its error.
+ * A notification's id is derived from the event and the organisation, so a repeat queues it once. A queue
+ * that cannot be woken is logged; its rows stay PENDING with the error until the organisation's next notification.
  */
 function createEventNotifier({ prisma, logger, temporal, notificationRetryPeriodMs }: DeviceEventDeps) {
   return async (deviceId: string, events: StoredDeviceEvent[]): Promise<void> => {
@@ -65,7 +68,7 @@ function createEventNotifier({ prisma, logger, temporal, notificationRetryPeriod
         },
       },
     });
-    const notifications: Array<{ row: Prisma.NotificationCreateManyInput; workflowId: string; organisation: string; device: string }> = [];
+    const notifications: Array<{ row: Prisma.NotificationCreateManyInput & { id: string } }> = [];
     for (const { eventTypes, organisation } of subscriptions) {
       const allowed =
         organisation.platformFunctionGroup === 'ADMIN' ||
@@ -98,34 +101,29 @@ function createEventNotifier({ prisma, logger, temporal, notificationRetryPeriod
             deviceEventId: event.id,
             payload: payload as unknown as Prisma.InputJsonValue,
           },
-          workflowId: `device-event-${event.id}-${organisation.identification}`,
-          organisation: organisation.identification,
-          device: event.deviceIdentification,
         });
       }
     }
     if (notifications.length === 0) return;
     await prisma.notification.createMany({ data: notifications.map((n) => n.row), skipDuplicates: true });
+    // The rows are the queue entries; one signal per organisation wakes (or starts) its delivery workflow,
+    // which delivers them in order with the organisation's other notifications.
+    const organisations = new Map<string, string[]>();
+    for (const { row } of notifications) organisations.set(row.organisationId, [...(organisations.get(row.organisationId) ?? []), row.id]);
     await Promise.all(
-      notifications.map(async ({ row, workflowId, organisation, device }) => {
+      [...organisations].map(async ([organisationId, notificationIds]) => {
         try {
-          await temporal.workflow.start<WorkflowFunction<'deviceEventNotificationWorkflow'>>('deviceEventNotificationWorkflow', {
+          await temporal.workflow.signalWithStart<WorkflowFunction<'organisationNotificationsWorkflow'>, []>('organisationNotificationsWorkflow', {
             taskQueue: coreTaskQueue,
-            workflowId,
-            args: [{ notificationId: row.id, retryPeriodMs: notificationRetryPeriodMs }],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            typedSearchAttributes: [
-              { key: organisationAttribute, value: organisation },
-              { key: operationAttribute, value: 'core.deviceEventNotification' },
-              { key: devicesAttribute, value: [device] },
-            ],
+            workflowId: organisationNotificationsWorkflowId(organisationId),
+            args: [{ organisationId, retryPeriodMs: notificationRetryPeriodMs ?? defaultRetryPeriodMs }],
+            signal: notificationQueuedSignal,
           });
         } catch (error) {
-          if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-          logger.error('could not start a device event notification', { notificationId: row.id, error });
+          // Left PENDING: the organisation's next notification wakes its queue, which delivers these too.
+          logger.error('could not queue device event notifications', { organisationId, notificationIds, error });
           await prisma.notification
-            .update({ where: { id: row.id }, data: { lastError: `could not be started: ${(error as Error).message}` } })
+            .updateMany({ where: { id: { in: notificationIds } }, data: { lastError: `could not be queued: ${(error as Error).message}` } })
             .catch(() => undefined);
         }
       }),

@@ -3,7 +3,7 @@
 // telling a repeat of the same request from a different one under the same uid), a result per device, and
 // the end state. Every write is idempotent, since Temporal may run the activities that make them again.
 import type { PrismaClient } from '../../db/client';
-import { insertColumnArrays } from '../../db/bulk-insert';
+import { columnArraysInsert, insertColumnArrays, insertColumnArraysReturning, type BulkInsert } from '../../db/bulk-insert';
 import type { DeviceResponse } from '../../common/device-commands';
 
 export interface NewRequestRecord {
@@ -27,6 +27,87 @@ export async function createRequestRecord(
   return existing.requestHash === record.requestHash ? 'existing' : 'conflict';
 }
 
+/** Creates request records like createRequestRecord; concurrent calls may share one statement. */
+export interface RequestRecordWriter {
+  create(record: NewRequestRecord): Promise<'created' | 'existing' | 'conflict'>;
+}
+
+/**
+ * Request records created by group commit: a record asked for while no write is under way is written at once
+ * (no added wait); those asked for while one is under way are written together, in one statement, as soon as
+ * it ends. A stream of small requests so costs a statement per round trip rather than per request. Each
+ * caller's promise settles after its own row is durable (or the write failed), as with createRequestRecord.
+ */
+export function createRequestRecordWriter(prisma: PrismaClient, { maxBatch = 500 }: { maxBatch?: number } = {}): RequestRecordWriter {
+  type Pending = { record: NewRequestRecord; resolve: (outcome: 'created' | 'existing' | 'conflict') => void; reject: (error: unknown) => void };
+  let queued: Pending[] = [];
+  let writing = false;
+
+  const write = async (batch: Pending[]): Promise<void> => {
+    const records = batch.map((p) => p.record);
+    const column = <T>(value: (record: NewRequestRecord) => T): T[] => records.map(value);
+    const createdAt = new Date().toISOString();
+    const created = new Set(
+      await insertColumnArraysReturning(
+        prisma,
+        {
+          table: 'RequestRecord',
+          columns: [
+            { name: 'correlationUid', type: 'text', values: column((r) => r.correlationUid) },
+            { name: 'organisationId', type: 'text', values: column((r) => r.organisationId) },
+            { name: 'domain', type: 'text', values: column((r) => r.domain) },
+            { name: 'operation', type: 'text', values: column((r) => r.operation) },
+            { name: 'deviceCount', type: 'int', values: column((r) => r.deviceCount) },
+            { name: 'requestHash', type: 'text', values: column((r) => r.requestHash) },
+            // ISO text in UTC, as Prisma stores timestamps (the column's default would take the session's zone).
+            { name: 'createdAt', type: 'text', values: column(() => createdAt), castTo: 'timestamp(3)' },
+          ],
+          skipDuplicates: true,
+        },
+        'correlationUid',
+      ),
+    );
+    // A record that was there already (a repeat, or the same uid twice in this batch): same request or not.
+    const repeats: Pending[] = [];
+    for (const pending of batch) {
+      if (created.delete(pending.record.correlationUid)) pending.resolve('created');
+      else repeats.push(pending);
+    }
+    if (repeats.length === 0) return;
+    const existing = await prisma.requestRecord.findMany({
+      where: { correlationUid: { in: repeats.map((p) => p.record.correlationUid) } },
+      select: { correlationUid: true, requestHash: true },
+    });
+    const hashOf = new Map(existing.map((row) => [row.correlationUid, row.requestHash]));
+    for (const pending of repeats) {
+      const hash = hashOf.get(pending.record.correlationUid);
+      if (hash === undefined) pending.reject(new Error(`request record ${pending.record.correlationUid} was neither created nor found`));
+      else pending.resolve(hash === pending.record.requestHash ? 'existing' : 'conflict');
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    writing = true;
+    while (queued.length > 0) {
+      const batch = queued.slice(0, maxBatch);
+      queued = queued.slice(batch.length);
+      await write(batch).catch((error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      });
+    }
+    writing = false;
+  };
+
+  return {
+    create(record) {
+      return new Promise((resolve, reject) => {
+        queued.push({ record, resolve, reject });
+        if (!writing) void drain();
+      });
+    },
+  };
+}
+
 export interface DeviceResultRecord {
   deviceIdentification: string;
   result: 'OK' | 'NOT_OK';
@@ -47,9 +128,13 @@ export type FinalRequestState = 'OK' | 'NOT_OK' | 'CANCELLED';
  */
 export async function insertDeviceResults(prisma: PrismaClient, correlationUid: string, results: readonly DeviceResultRecord[]): Promise<number> {
   if (results.length === 0) return 0;
+  return insertColumnArrays(prisma, deviceResultsInsert(correlationUid, results));
+}
+
+function deviceResultsInsert(correlationUid: string, results: readonly DeviceResultRecord[]): BulkInsert {
   const recordedAtMs = Date.now();
   const column = <T>(value: (result: DeviceResultRecord) => T): T[] => results.map(value);
-  return insertColumnArrays(prisma, {
+  return {
     table: 'DeviceResult',
     columns: [
       { name: 'correlationUid', type: 'text', values: column(() => correlationUid) },
@@ -64,7 +149,7 @@ export async function insertDeviceResults(prisma: PrismaClient, correlationUid: 
     ],
     computed: { id: 'gen_random_uuid()::text' },
     skipDuplicates: true,
-  });
+  };
 }
 
 /** The request's end state. */
@@ -82,8 +167,14 @@ export async function finishRequest(
   results: readonly DeviceResultRecord[],
   state: FinalRequestState,
 ): Promise<void> {
-  await insertDeviceResults(prisma, correlationUid, results);
-  await completeRequest(prisma, correlationUid, state);
+  if (results.length === 0) return completeRequest(prisma, correlationUid, state);
+  // One statement (a data-modifying WITH), as atomic as a transaction and one round trip: a small request's
+  // last write costs one statement, not two.
+  const closed = await prisma.$executeRaw`WITH "results" AS (${columnArraysInsert(deviceResultsInsert(correlationUid, results))})
+    UPDATE "RequestRecord" SET "state" = ${state}::"RequestState", "finishedAt" = ${new Date().toISOString()}::timestamp(3)
+    WHERE "correlationUid" = ${correlationUid}`;
+  // As completeRequest's update: a record that is not there is an error (retried), never silently passed.
+  if (closed !== 1) throw new Error(`request record ${correlationUid} not found`);
 }
 
 /**

@@ -16,7 +16,7 @@ import type { PrismaClient } from '../../db/client';
 import { DomainError } from '../errors';
 import type { AuthenticatedOrganisation } from '../organisations';
 import { coreTaskQueue } from '../protocols';
-import { closeUnstartedRequest, createRequestRecord } from './records';
+import { closeUnstartedRequest, createRequestRecordWriter } from './records';
 import type { DeviceRequestOptions, DeviceTarget } from './request-types';
 import type { WorkflowFunction, WorkflowInput, WorkflowName } from './workflow-types';
 
@@ -113,6 +113,8 @@ export function correlationUidFor(organisationIdentification: string, operation:
 }
 
 export function createRequestService({ prisma, temporal, deviceRequestOptions, logger }: RequestServiceDeps) {
+  // Concurrent starts share the record insert (group commit); each start still waits for its own row.
+  const records = createRequestRecordWriter(prisma);
   return {
     /** The platform's device request options (scheduled runs carry them to the requests they start). */
     deviceRequestOptions,
@@ -125,7 +127,7 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
         : null;
 
       const [recorded, hasWebhook] = await Promise.all([
-        createRequestRecord(prisma, {
+        records.create({
           correlationUid,
           organisationId: organisation.id,
           domain,

@@ -1,6 +1,6 @@
 /**
  * Device events and webhook notifications with real parts: simulated OSLP devices report events to the
- * listener (signed envelopes over TCP), which stores them and starts a notification workflow per subscribed
+ * listener (signed envelopes over TCP), which stores them and queues a notification for each subscribed
  * organisation; finished requests are announced by the request workflow. Webhooks are local HTTP receivers
  * that check the HMAC signature the way an integrator would, and can be told to fail.
  */
@@ -425,17 +425,20 @@ describe('event subscriptions', () => {
       event: eventDetails,
     });
 
-    // One workflow per event and organisation, its id derived from the event.
-    const description = await platform.temporal.workflow.getHandle(`device-event-${stored.eventId}-monitor-${run}`).describe();
-    expect(description.type).toBe('deviceEventNotificationWorkflow');
     const row = await waitFor('the delivery to be recorded', async () => {
       const found = await platform.db.prisma.notification.findFirst({ where: { deviceEventId: BigInt(stored.eventId) } });
       return found?.state === 'DELIVERED' ? found : undefined;
     });
     expect(row).toMatchObject({ type: 'DEVICE_EVENT', attempts: 1, correlationUid: null });
 
-    // The light event was not subscribed to, and the city did not subscribe to this device.
+    // Delivered by the organisation's notification queue, not by a workflow of its own per event.
     const monitorOrg = await platform.db.prisma.organisation.findUniqueOrThrow({ where: { identification: `monitor-${run}` } });
+    const queue = await platform.temporal.workflow.getHandle(`notifications-${monitorOrg.id}`).describe();
+    expect(queue.type).toBe('organisationNotificationsWorkflow');
+    const perEvent = await platform.temporal.workflow.count(`WorkflowType = 'deviceEventNotificationWorkflow'`);
+    expect(perEvent.count).toBe(0);
+
+    // The light event was not subscribed to, and the city did not subscribe to this device.
     expect(await platform.db.prisma.notification.count({ where: { organisationId: monitorOrg.id, type: 'DEVICE_EVENT' } })).toBe(1);
     expect(cityReceiver.received.slice(cityBefore)).toHaveLength(0);
 
