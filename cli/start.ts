@@ -15,7 +15,7 @@ import { loadConfig, type PlatformConfig } from '../common/config';
 import { createLogger, type Logger } from '../common/logger';
 import { MetricsRegistry } from '../common/metrics';
 import { openDatabase, type Database } from '../db/client';
-import { migrateToLatest } from '../db/migrate';
+import { migrateToLatest, pendingMigrations } from '../db/migrate';
 import { createCoreWorker } from '../worker/core-worker';
 import { startRetentionJob } from '../worker/retention';
 import { startProtocolAdapter } from '../worker/adapters';
@@ -108,8 +108,7 @@ async function main(): Promise<void> {
     onStatement: () => statements.inc(),
   });
   stops.push(() => db.close());
-  const applied = await migrateToLatest(db);
-  if (applied.length) logger.info('database migrated', { applied });
+  await bringDatabaseUpToDate(db, embedded || config.MIGRATE_ON_START, logger);
   printed.push(`Database             ${db.description}`);
 
   const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
@@ -153,6 +152,24 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write('Press Ctrl-C to stop.\n');
+}
+
+/**
+ * The embedded start migrates; a role process of a deployment only checks, since several of them start at
+ * once and the schema change is the operator's step (`npm run migrate`) before them.
+ */
+async function bringDatabaseUpToDate(db: Database, migrate: boolean, logger: Logger): Promise<void> {
+  if (migrate) {
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info('database migrated', { applied });
+    return;
+  }
+  const pending = await pendingMigrations(db);
+  if (pending.length) {
+    throw new Error(
+      `the database lacks ${pending.length} migration(s) (${pending.join(', ')}): run \`npm run migrate\` first (or set MIGRATE_ON_START=true)`,
+    );
+  }
 }
 
 async function startApi(

@@ -9,6 +9,9 @@ import {
   type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import fs from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { timeSkippingServerOptions } from '../../common/temporal-binaries';
 import { coreTaskQueue } from '../../core/protocols';
 
@@ -56,19 +59,22 @@ export interface TimeSkippingSuite {
  */
 export function useTimeSkippingEnvironment(workflowsPath: string): TimeSkippingSuite {
   let current: { env: TestWorkflowEnvironment; workflowBundle: WorkflowBundleWithSourceMap } | undefined;
+  const started: string[] = [];
   beforeAll(async () => {
     current = await createTimeSkippingEnvironment(workflowsPath);
+    if (process.env.RECORD_HISTORIES) noteStartedWorkflows(current.env, started);
   });
   afterAll(async () => {
+    if (current && process.env.RECORD_HISTORIES) await recordHistories(current.env, started, historiesDir);
     await current?.env.teardown();
   });
-  const started = () => {
+  const running = () => {
     if (!current) throw new Error('The time-skipping environment exists only inside hooks and tests');
     return current;
   };
 
   async function runWorkers<T>(workers: readonly TestWorkerOptions[], run: () => Promise<T>): Promise<T> {
-    const { env, workflowBundle } = started();
+    const { env, workflowBundle } = running();
     const created = await Promise.all(
       workers.map(({ runsWorkflows, ...options }) =>
         Worker.create({ ...options, connection: env.nativeConnection, ...(runsWorkflows ? { workflowBundle } : {}) }),
@@ -80,10 +86,10 @@ export function useTimeSkippingEnvironment(workflowsPath: string): TimeSkippingS
 
   return {
     get env() {
-      return started().env;
+      return running().env;
     },
     get workflowBundle() {
-      return started().workflowBundle;
+      return running().workflowBundle;
     },
     runWorkers,
     runPlatformWorkers({ core, adapter }, run) {
@@ -93,4 +99,64 @@ export function useTimeSkippingEnvironment(workflowsPath: string): TimeSkippingS
       return runWorkers([{ taskQueue: coreTaskQueue, runsWorkflows: true, activities: core }, adapter], run);
     },
   };
+}
+
+/** Where `npm run record-histories` keeps one closed history per workflow type (test/workflow/replay.test.ts). */
+export const historiesDir = path.resolve(__dirname, '..', 'workflow', 'fixtures', 'histories');
+
+/** Notes the id of every workflow the tests start (the test server cannot list workflows). */
+function noteStartedWorkflows(env: TestWorkflowEnvironment, ids: string[]): void {
+  const service = env.connection.workflowService;
+  for (const method of ['startWorkflowExecution', 'signalWithStartWorkflowExecution'] as const) {
+    const original = service[method].bind(service) as (request: { workflowId?: string | null }) => Promise<unknown>;
+    (service as unknown as Record<string, unknown>)[method] = (request: { workflowId?: string | null }) => {
+      if (request.workflowId) ids.push(request.workflowId);
+      return original(request);
+    };
+  }
+}
+
+/**
+ * Saves the history of the first completed run of every workflow type the file's tests ran (children found
+ * through their parents' histories) that has no fixture yet; RECORD_HISTORIES=overwrite replaces fixtures.
+ */
+async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonly string[], dir: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const overwrite = process.env.RECORD_HISTORIES === 'overwrite';
+  const recorded = new Set<string>();
+  const queue = [...new Set(startedIds)];
+  const seen = new Set(queue);
+  while (queue.length) {
+    const workflowId = queue.shift() as string;
+    const handle = env.client.workflow.getHandle(workflowId);
+    const description = await handle.describe().catch(() => undefined);
+    if (!description) continue;
+    const history = await handle.fetchHistory();
+    for (const event of history.events ?? []) {
+      const childId = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+      if (childId && !seen.has(childId)) {
+        seen.add(childId);
+        queue.push(childId);
+      }
+    }
+    if (description.status.name !== 'COMPLETED' || recorded.has(description.type)) continue;
+    const file = path.join(dir, `${description.type}.json`);
+    if (fs.existsSync(file) && !overwrite) continue;
+    fs.writeFileSync(file, historyToFixture(history) + '\n');
+    recorded.add(description.type);
+  }
+}
+
+// Fixtures are protobufjs's plain-object form of the History message (enums by name, 64-bit integers and bytes
+// as strings). Not the SDK's historyToJSON/historyFromJSON: with two copies of protobufjs installed (the
+// project's 7.x beside the SDK's 8.x) those refuse the History type ("type must be a Type").
+const HistoryMessage = temporal.api.history.v1.History;
+const fixtureForm = { longs: String, enums: String, bytes: String } as const;
+
+export function historyToFixture(history: temporal.api.history.v1.IHistory): string {
+  return JSON.stringify(HistoryMessage.toObject(HistoryMessage.fromObject(history), fixtureForm), null, 1);
+}
+
+export function historyFromFixture(json: string): temporal.api.history.v1.History {
+  return HistoryMessage.fromObject(JSON.parse(json) as Record<string, unknown>);
 }
