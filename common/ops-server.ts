@@ -1,7 +1,8 @@
 // Every platform process (api, worker, each adapter, or all of them in one) serves its health and metrics on
 // a port of its own (METRICS_PORT), so orchestrators and Prometheus reach workers and adapters too:
 //   /health/live   200 while the process's event loop answers (restart it when this fails);
-//   /health/ready  200 when every readiness check passes (database, Temporal, workers running), else 503;
+//   /health/ready  200 once started and while every readiness check passes (database, Temporal, workers
+//                  running), else 503;
 //   /metrics       the Prometheus text exposition of the process's registry.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +43,8 @@ export interface OpsServer {
   readonly port: number;
   /** A named check /health/ready runs; it passes when the promise resolves in time. */
   addReadinessCheck(name: string, check: () => Promise<unknown>): void;
+  /** Start-up is complete: /health/ready answers 503 until this is called. */
+  markStarted(): void;
   /** From now on /health/ready answers 503 (the process is stopping: take it out of rotation). */
   markStopping(): void;
   stop(): Promise<void>;
@@ -50,6 +53,7 @@ export interface OpsServer {
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const checks = new Map<string, () => Promise<unknown>>();
   const probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
+  let started = false;
   let stopping = false;
 
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -62,8 +66,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (url === '/health/ready') {
       void Promise.all([...checks].map(async ([name, check]) => [name, await probe(check, probeTimeoutMs)] as const)).then((results) => {
         const outcome = Object.fromEntries(results);
-        const ready = !stopping && results.every(([, o]) => o === 'ok');
-        json(res, ready ? 200 : 503, { status: ready ? 'ok' : stopping ? 'stopping' : 'degraded', checks: outcome });
+        const ready = started && !stopping && results.every(([, o]) => o === 'ok');
+        const status = ready ? 'ok' : stopping ? 'stopping' : started ? 'degraded' : 'starting';
+        json(res, ready ? 200 : 503, { status, checks: outcome });
       });
       return;
     }
@@ -89,6 +94,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     port,
     addReadinessCheck(name, check) {
       checks.set(name, check);
+    },
+    markStarted() {
+      started = true;
     },
     markStopping() {
       stopping = true;
