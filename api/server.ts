@@ -7,7 +7,7 @@ import { latencyBuckets, MetricsRegistry } from '../common/metrics';
 import { probe } from '../common/ops-server';
 import { findOrganisationByApiKey } from './api-keys';
 import { type AuthenticatedOrganisation } from '../core/organisations';
-import { RateLimiter, type RateLimit } from './rate-limit';
+import { DatabaseRateLimiter, rateLimitHeaders, type RateLimit, type RateLimiter } from './rate-limit';
 import { authenticateByClientCertificate, certificateConflict, type Authentication } from './tls';
 import { platformContract } from './contract';
 import type { ApiDeps } from './context';
@@ -31,7 +31,7 @@ export interface AppOptions {
   /** Validate responses against the contract too (on in tests). */
   responseValidation?: boolean;
   metrics?: MetricsRegistry;
-  /** Requests per organisation; default 50/s with bursts of 200. */
+  /** Requests per organisation, shared by every API process on the database; default 50/s with bursts of 200. */
   rateLimit?: RateLimit;
   /** How long /health waits for the database and for Temporal before reporting them unavailable; default 2 s. */
   healthProbeTimeoutMs?: number;
@@ -105,7 +105,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     metrics.render().then((text) => res.type(metrics.contentType).send(text), next);
   });
 
-  app.use('/v1', authenticate(deps), limitRate(new RateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 })));
+  app.use('/v1', authenticate(deps), limitRate(new DatabaseRateLimiter(deps.prisma, options.rateLimit ?? { perSecond: 50, burst: 200 })));
 
   const s = initServer();
   const router = s.router(platformContract, {
@@ -173,13 +173,14 @@ function authenticate({ prisma }: ApiDeps): RequestHandler {
 function limitRate(limiter: RateLimiter): RequestHandler {
   return (_req, res, next) => {
     const organisation = res.locals.organisation as AuthenticatedOrganisation;
-    const decision = limiter.take(organisation.id);
-    if (decision.allowed) return next();
-    res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-    res.status(429).json({
-      error: 'RATE_LIMITED',
-      message: `Too many requests for organisation ${organisation.identification}; retry after ${decision.retryAfterSeconds} s`,
-    } satisfies ErrorResponse);
+    limiter.take(organisation.id).then((decision) => {
+      res.set(rateLimitHeaders(limiter.limit, decision));
+      if (decision.allowed) return next();
+      res.status(429).json({
+        error: 'RATE_LIMITED',
+        message: `Too many requests for organisation ${organisation.identification}; retry after ${decision.retryAfterSeconds} s`,
+      } satisfies ErrorResponse);
+    }, next);
   };
 }
 

@@ -117,13 +117,14 @@ function noteStartedWorkflows(env: TestWorkflowEnvironment, ids: string[]): void
 }
 
 /**
- * Saves the history of the first completed run of every workflow type the file's tests ran (children found
- * through their parents' histories) that has no fixture yet; RECORD_HISTORIES=overwrite replaces fixtures.
+ * Saves one history per workflow type the file's tests ran (children found through their parents' histories),
+ * a completed run where there is one, else one still open (its history so far replays as well), for types
+ * without a fixture yet; RECORD_HISTORIES=overwrite replaces fixtures.
  */
 async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonly string[], dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const overwrite = process.env.RECORD_HISTORIES === 'overwrite';
-  const recorded = new Set<string>();
+  const chosen = new Map<string, { completed: boolean; history: temporal.api.history.v1.IHistory }>();
   const queue = [...new Set(startedIds)];
   const seen = new Set(queue);
   while (queue.length) {
@@ -139,11 +140,14 @@ async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonl
         queue.push(childId);
       }
     }
-    if (description.status.name !== 'COMPLETED' || recorded.has(description.type)) continue;
-    const file = path.join(dir, `${description.type}.json`);
+    const completed = description.status.name === 'COMPLETED';
+    const earlier = chosen.get(description.type);
+    if (!earlier || (completed && !earlier.completed)) chosen.set(description.type, { completed, history });
+  }
+  for (const [type, { history }] of chosen) {
+    const file = path.join(dir, `${type}.json`);
     if (fs.existsSync(file) && !overwrite) continue;
     fs.writeFileSync(file, historyToFixture(history) + '\n');
-    recorded.add(description.type);
   }
 }
 
