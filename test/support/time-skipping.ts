@@ -130,9 +130,9 @@ async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonl
   while (queue.length) {
     const workflowId = queue.shift() as string;
     const handle = env.client.workflow.getHandle(workflowId);
-    const description = await handle.describe().catch(() => undefined);
-    if (!description) continue;
-    const history = await handle.fetchHistory();
+    const found = await withinSeconds(5, Promise.all([handle.describe(), handle.fetchHistory()]));
+    if (!found) continue;
+    const [description, history] = found;
     for (const event of history.events ?? []) {
       const childId = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
       if (childId && !seen.has(childId)) {
@@ -141,6 +141,9 @@ async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonl
       }
     }
     const completed = description.status.name === 'COMPLETED';
+    // An open run replays too, unless a workflow task failed in it (the replay would fail the same way).
+    const replayable = completed || (description.status.name === 'RUNNING' && !history.events?.some((e) => e.workflowTaskFailedEventAttributes));
+    if (!replayable) continue;
     const earlier = chosen.get(description.type);
     if (!earlier || (completed && !earlier.completed)) chosen.set(description.type, { completed, history });
   }
@@ -148,6 +151,19 @@ async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonl
     const file = path.join(dir, `${type}.json`);
     if (fs.existsSync(file) && !overwrite) continue;
     fs.writeFileSync(file, historyToFixture(history) + '\n');
+  }
+}
+
+/** The value, or undefined when it fails or takes longer than `seconds` (a server in a bad state after a failed test). */
+async function withinSeconds<T>(seconds: number, value: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), seconds * 1000);
+  });
+  try {
+    return await Promise.race([value.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -36,7 +36,7 @@ const dlmsWorkflows: Array<[string, Record<string, unknown>]> = [
   ['clearAlarmRegisterWorkflow', {}],
   ['synchronizeTimeWorkflow', {}],
   ['getMeterFirmwareVersionWorkflow', {}],
-  ['findMeterEventsWorkflow', { eventLogCategory: 'STANDARD_EVENT_LOG', from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z' }],
+  ['findMeterEventsWorkflow', { eventLogCategory: 'STANDARD', from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z' }],
   ['getAssociationLnObjectsWorkflow', {}],
   ['getSpecificAttributeValueWorkflow', { classId: 1, obisCode: '0.0.96.1.0.255', attribute: 2 }],
   ['replaceKeysWorkflow', { authenticationKeySealed: 'sealed-a', blockCipherKeySealed: 'sealed-b' }],
