@@ -124,7 +124,7 @@ function noteStartedWorkflows(env: TestWorkflowEnvironment, ids: string[]): void
 async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonly string[], dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const overwrite = process.env.RECORD_HISTORIES === 'overwrite';
-  const chosen = new Map<string, { completed: boolean; history: temporal.api.history.v1.IHistory }>();
+  const chosen = new Map<string, { workflowId: string; completed: boolean; history: temporal.api.history.v1.IHistory }>();
   const queue = [...new Set(startedIds)];
   const seen = new Set(queue);
   while (queue.length) {
@@ -145,12 +145,12 @@ async function recordHistories(env: TestWorkflowEnvironment, startedIds: readonl
     const replayable = completed || (description.status.name === 'RUNNING' && !history.events?.some((e) => e.workflowTaskFailedEventAttributes));
     if (!replayable) continue;
     const earlier = chosen.get(description.type);
-    if (!earlier || (completed && !earlier.completed)) chosen.set(description.type, { completed, history });
+    if (!earlier || (completed && !earlier.completed)) chosen.set(description.type, { workflowId, completed, history });
   }
-  for (const [type, { history }] of chosen) {
+  for (const [type, { workflowId, history }] of chosen) {
     const file = path.join(dir, `${type}.json`);
     if (fs.existsSync(file) && !overwrite) continue;
-    fs.writeFileSync(file, historyToFixture(history) + '\n');
+    fs.writeFileSync(file, historyToFixture(workflowId, history) + '\n');
   }
 }
 
@@ -173,10 +173,12 @@ async function withinSeconds<T>(seconds: number, value: Promise<T>): Promise<T |
 const HistoryMessage = temporal.api.history.v1.History;
 const fixtureForm = { longs: String, enums: String, bytes: String } as const;
 
-export function historyToFixture(history: temporal.api.history.v1.IHistory): string {
-  return JSON.stringify(HistoryMessage.toObject(HistoryMessage.fromObject(history), fixtureForm), null, 1);
+/** The workflow id is kept: workflows derive ids from it (a group request's children), so replay needs it. */
+export function historyToFixture(workflowId: string, history: temporal.api.history.v1.IHistory): string {
+  return JSON.stringify({ workflowId, history: HistoryMessage.toObject(HistoryMessage.fromObject(history), fixtureForm) }, null, 1);
 }
 
-export function historyFromFixture(json: string): temporal.api.history.v1.History {
-  return HistoryMessage.fromObject(JSON.parse(json) as Record<string, unknown>);
+export function historyFromFixture(json: string): { workflowId: string; history: temporal.api.history.v1.History } {
+  const { workflowId, history } = JSON.parse(json) as { workflowId: string; history: Record<string, unknown> };
+  return { workflowId, history: HistoryMessage.fromObject(history) };
 }
