@@ -130,9 +130,14 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   return app;
 }
 
+const ownRoutes = new Set(['/health', '/metrics', '/openapi.json']);
+
 function routeOf(req: express.Request): string {
   const route = (req as express.Request & { tsRestRoute?: { path: string } }).tsRestRoute;
-  return route?.path ?? (req.path.startsWith('/v1') ? 'unmatched' : req.path);
+  if (route) return route.path;
+  // Anything else by a bounded name: raw URLs as labels would grow the metrics without end.
+  const path = req.originalUrl.split('?')[0];
+  return ownRoutes.has(path) ? path : 'unmatched';
 }
 
 /** An X-Request-Id the API adopts: up to 128 letters, digits and -_.:; anything else gets a new id. */
