@@ -2,10 +2,12 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { createExpressEndpoints, initServer, type RequestValidationError } from '@ts-rest/express';
 import type { ZodError } from 'zod';
-import { MetricsRegistry } from '../common/metrics';
+import { randomUUID } from 'node:crypto';
+import { latencyBuckets, MetricsRegistry } from '../common/metrics';
+import { probe } from '../common/ops-server';
 import { findOrganisationByApiKey } from './api-keys';
 import { type AuthenticatedOrganisation } from '../core/organisations';
-import { RateLimiter, type RateLimit } from './rate-limit';
+import { DatabaseRateLimiter, rateLimitHeaders, type RateLimit, type RateLimiter } from './rate-limit';
 import { authenticateByClientCertificate, certificateConflict, type Authentication } from './tls';
 import { platformContract } from './contract';
 import type { ApiDeps } from './context';
@@ -31,7 +33,7 @@ export interface AppOptions {
   /** Validate responses against the contract too (on in tests). */
   responseValidation?: boolean;
   metrics?: MetricsRegistry;
-  /** Requests per organisation; default 50/s with bursts of 200. */
+  /** Requests per organisation, shared by every API process on the database; default 50/s with bursts of 200. */
   rateLimit?: RateLimit;
   /** How long /health waits for the database and for Temporal before reporting them unavailable; default 2 s. */
   healthProbeTimeoutMs?: number;
@@ -44,12 +46,39 @@ const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
 export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Express {
   const app = express();
   const metrics = options.metrics ?? new MetricsRegistry();
-  const httpRequests = metrics.counter('osgp_http_requests_total', 'HTTP requests by route and status');
+  const httpRequests = metrics.counter('osgp_http_requests_total', 'HTTP requests by route and status', ['method', 'route', 'status']);
+  const httpDuration = metrics.histogram(
+    'osgp_http_request_duration_seconds',
+    'HTTP request handling time by method, route (the contract path, not the URL) and status',
+    ['method', 'route', 'status'],
+    latencyBuckets,
+  );
   const openApi = buildOpenApiDocument();
 
   app.disable('x-powered-by');
+  // Request id and access log: a caller's X-Request-Id (when it is a plain token) or a new one, returned in
+  // the response and written with the access log line, so a caller's report finds the log.
   app.use((req, res, next) => {
-    res.on('finish', () => httpRequests.inc({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    const sent = req.header('x-request-id');
+    const requestId = sent && requestIdPattern.test(sent) ? sent : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    const stopTimer = httpDuration.startTimer();
+    res.on('finish', () => {
+      const labels = { method: req.method, route: routeOf(req), status: String(res.statusCode) };
+      httpRequests.inc(labels);
+      const seconds = stopTimer(labels);
+      const organisation = (res.locals.organisation as AuthenticatedOrganisation | undefined)?.identification;
+      deps.logger.info('http request', {
+        requestId,
+        method: req.method,
+        route: labels.route,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1000),
+        ...(organisation ? { organisation } : {}),
+      });
+    });
     next();
   });
   // addDevices and updateDevices carry up to 10,000 devices (with PEM keys about 3.5 MB); every other body stays small.
@@ -77,13 +106,13 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     res.json(openApi);
   });
   app.use('/docs', docsRouter());
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(metrics.render());
+  app.get('/metrics', (_req, res, next) => {
+    metrics.render().then((text) => res.type(metrics.contentType).send(text), next);
   });
 
   app.use('/console', consoleRouter(options.console));
 
-  app.use('/v1', authenticate(deps), limitRate(new RateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 })));
+  app.use('/v1', authenticate(deps), limitRate(new DatabaseRateLimiter(deps.prisma, options.rateLimit ?? { perSecond: 50, burst: 200 })));
 
   const s = initServer();
   const router = s.router(platformContract, {
@@ -108,27 +137,18 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   return app;
 }
 
+const ownRoutes = new Set(['/health', '/metrics', '/openapi.json']);
+
 function routeOf(req: express.Request): string {
   const route = (req as express.Request & { tsRestRoute?: { path: string } }).tsRestRoute;
-  return route?.path ?? (req.path.startsWith('/v1') ? 'unmatched' : req.path);
+  if (route) return route.path;
+  // Anything else by a bounded name: raw URLs as labels would grow the metrics without end.
+  const path = req.originalUrl.split('?')[0];
+  return ownRoutes.has(path) ? path : 'unmatched';
 }
 
-/** 'ok' when the check succeeds within `timeoutMs`; a check that fails or is still waiting then is 'unavailable'. */
-async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | 'unavailable'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'unavailable'>((resolve) => {
-    timer = setTimeout(() => resolve('unavailable'), timeoutMs);
-  });
-  const outcome = check().then(
-    () => 'ok' as const,
-    () => 'unavailable' as const,
-  );
-  try {
-    return await Promise.race([outcome, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** An X-Request-Id the API adopts: up to 128 letters, digits and -_.:; anything else gets a new id. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The key of an `Authorization: Bearer <key>` header: exactly that scheme, one space and one token, so a
@@ -165,13 +185,14 @@ function authenticate({ prisma }: ApiDeps): RequestHandler {
 function limitRate(limiter: RateLimiter): RequestHandler {
   return (_req, res, next) => {
     const organisation = res.locals.organisation as AuthenticatedOrganisation;
-    const decision = limiter.take(organisation.id);
-    if (decision.allowed) return next();
-    res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-    res.status(429).json({
-      error: 'RATE_LIMITED',
-      message: `Too many requests for organisation ${organisation.identification}; retry after ${decision.retryAfterSeconds} s`,
-    } satisfies ErrorResponse);
+    limiter.take(organisation.id).then((decision) => {
+      res.set(rateLimitHeaders(limiter.limit, decision));
+      if (decision.allowed) return next();
+      res.status(429).json({
+        error: 'RATE_LIMITED',
+        message: `Too many requests for organisation ${organisation.identification}; retry after ${decision.retryAfterSeconds} s`,
+      } satisfies ErrorResponse);
+    }, next);
   };
 }
 

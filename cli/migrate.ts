@@ -1,5 +1,6 @@
 // `npm run migrate`: brings the configured database (DATABASE_URL, or the embedded one) to the latest
-// migration. Every platform process also does this at start; this is for deployments that migrate first.
+// migration. The deployment's own step: `--role` processes only check that it ran (MIGRATE_ON_START=true lets
+// them migrate too, serialised by an advisory lock); the embedded `npm start` migrates by itself.
 import path from 'node:path';
 import { loadConfig } from '../common/config';
 import { openDatabase } from '../db/client';

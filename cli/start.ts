@@ -6,16 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createApp } from '../api/server';
 import { apiTemporalConnectionOptions } from '../api/temporal-connection';
 import { createRequestService, deviceRequestOptionsFrom } from '../core/requests/start-request';
 import { createApiServer, tlsEnabled } from '../api/tls';
 import { loadConfig, type PlatformConfig } from '../common/config';
-import { createLogger, type Logger } from '../common/logger';
+import { createLogger, temporalLogger, type Logger } from '../common/logger';
 import { MetricsRegistry } from '../common/metrics';
+import { startOpsServer, type OpsServer } from '../common/ops-server';
+import { watchWorker } from '../worker/worker-metrics';
 import { openDatabase, type Database } from '../db/client';
-import { migrateToLatest } from '../db/migrate';
+import { migrateToLatest, pendingMigrations } from '../db/migrate';
 import { createCoreWorker } from '../worker/core-worker';
 import { startRetentionJob } from '../worker/retention';
 import { startProtocolAdapter } from '../worker/adapters';
@@ -39,6 +41,15 @@ function parseRoles(value: string): Set<Role> {
 }
 
 const shutdownState = { stopping: false };
+/** This process's health and metrics server, unless METRICS_PORT=0. */
+let ops: OpsServer | undefined;
+
+/** Distinct defaults per role, so one role per process on one machine needs no METRICS_PORT each. */
+const defaultMetricsPorts: Record<Role, number> = Object.fromEntries(roles.map((r, i) => [r, 9464 + i])) as Record<Role, number>;
+
+function defaultMetricsPort(selected: ReadonlySet<Role>): number {
+  return defaultMetricsPorts[roles.find((r) => selected.has(r)) ?? 'api'];
+}
 const shutdownDeadlineMs = 30_000;
 
 async function main(): Promise<void> {
@@ -51,7 +62,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ component: role }, config.LOG_LEVEL);
   // The SDK's own log (worker state, bundling) only from warnings up, unless debugging.
   // Signals are ours to handle: the stop order below (API, workers, connections, database, Temporal) matters.
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'INFO' : 'WARN'), shutdownSignals: [] });
+  // Its records go through our logger, so the process writes one JSON format.
+  Runtime.install({ logger: temporalLogger(logger, config.LOG_LEVEL === 'debug' ? 'INFO' : 'WARN'), shutdownSignals: [] });
   if (!embedded && !config.DATABASE_URL) {
     throw new Error(`--role ${role} shares its database with other processes: set DATABASE_URL to a PostgreSQL server`);
   }
@@ -62,6 +74,7 @@ async function main(): Promise<void> {
     if (shutdownState.stopping) return;
     shutdownState.stopping = true;
     logger.info('stopping', { signal });
+    ops?.markStopping();
     // A part that hangs must not keep the operator waiting forever.
     setTimeout(() => {
       process.stderr.write(`Not stopped after ${shutdownDeadlineMs / 1000} s; exiting anyway.\n`);
@@ -104,15 +117,23 @@ async function main(): Promise<void> {
 
   const metrics = new MetricsRegistry();
   const statements = metrics.counter('osgp_db_statements_total', 'SQL statements sent to the database by this process');
+  const metricsPort = config.METRICS_PORT ?? defaultMetricsPort(selected);
+  if (metricsPort !== 0) {
+    ops = await startOpsServer({ host: config.METRICS_HOST ?? config.HOST, port: metricsPort, metrics });
+    const server = ops;
+    stops.push(() => server.stop());
+    printed.push(`Health and metrics   http://${server.host}:${server.port}/health/ready  /health/live  /metrics`);
+  }
   const db = await openDatabase({
     url: config.DATABASE_URL,
     embeddedDir: path.join(config.dataDir, 'pglite'),
     onStatement: () => statements.inc(),
   });
   stops.push(() => db.close());
-  const applied = await migrateToLatest(db);
-  if (applied.length) logger.info('database migrated', { applied });
+  await bringDatabaseUpToDate(db, embedded || config.MIGRATE_ON_START, logger);
   printed.push(`Database             ${db.description}`);
+  ops?.addReadinessCheck('database', () => db.prisma.$queryRawUnsafe('SELECT 1'));
+  const watch = (worker: Worker) => ops?.addReadinessCheck(`worker ${worker.options.taskQueue}`, watchWorker(metrics, worker));
 
   const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
   if (selected.has('worker') || adapterProtocols.length > 0) {
@@ -120,12 +141,16 @@ async function main(): Promise<void> {
     stops.push(() => connection.close());
     const clientConnection = await Connection.connect({ address: temporalAddress });
     stops.push(() => clientConnection.close());
+    ops?.addReadinessCheck('temporal', () =>
+      clientConnection.withDeadline(Date.now() + 2_000, () => clientConnection.workflowService.getSystemInfo({})),
+    );
     const added = await ensureSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
     if (added.length) logger.info('search attributes registered', { added });
 
     if (selected.has('worker')) {
       const worker = await createCoreWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, prisma: db.prisma, logger });
       const running = worker.run();
+      watch(worker);
       stops.push(async () => {
         worker.shutdown();
         await running;
@@ -136,6 +161,7 @@ async function main(): Promise<void> {
     }
     for (const { name } of adapterProtocols) {
       const adapter = await startProtocolAdapter(name, { connection, clientConnection, config, prisma: db.prisma, logger, metrics });
+      watch(adapter.worker);
       stops.push(() => adapter.stop());
       printed.push(`${`${name} adapter`.padEnd(20)} ${adapter.description.join('; ')}`);
     }
@@ -145,6 +171,7 @@ async function main(): Promise<void> {
     await startApi(config, db, temporalAddress, temporalUiUrl, logger, metrics, stops, printed);
   }
 
+  ops?.markStarted();
   process.stdout.write(`\nOpen Smart Grid Platform is running (${role}).\n${printed.map((l) => `  ${l}`).join('\n')}\n\n`);
   if (selected.has('api')) {
     const firstKey = await bootstrapAdmin(db.prisma);
@@ -155,6 +182,24 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write('Press Ctrl-C to stop.\n');
+}
+
+/**
+ * The embedded start migrates; a role process of a deployment only checks, since several of them start at
+ * once and the schema change is the operator's step (`npm run migrate`) before them.
+ */
+async function bringDatabaseUpToDate(db: Database, migrate: boolean, logger: Logger): Promise<void> {
+  if (migrate) {
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info('database migrated', { applied });
+    return;
+  }
+  const pending = await pendingMigrations(db);
+  if (pending.length) {
+    throw new Error(
+      `the database lacks ${pending.length} migration(s) (${pending.join(', ')}): run \`npm run migrate\` first (or set MIGRATE_ON_START=true)`,
+    );
+  }
 }
 
 async function startApi(
@@ -173,6 +218,7 @@ async function startApi(
   const connection = await Connection.connect(apiTemporalConnectionOptions(temporalAddress, config.API_TEMPORAL_TIMEOUT_MS));
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  ops?.addReadinessCheck('temporal', () => connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({})));
   const requests = createRequestService({
     prisma: db.prisma,
     temporal,

@@ -41,6 +41,18 @@ const configSchema = z.object({
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CLIENT_CA_FILE: z.string().optional(),
+  /**
+   * Health (/health/live, /health/ready) and /metrics of this process on a port of its own; 0 = off. Default
+   * by the process's first role: api 9464, worker 9465, adapter-oslp 9466, adapter-dlms 9467 (npm start: 9464).
+   */
+  METRICS_PORT: port.optional(),
+  /** Where the metrics port listens; default HOST. */
+  METRICS_HOST: z.string().optional(),
+  /** `--role` processes migrate at start too (serialised by an advisory lock) instead of only checking. */
+  MIGRATE_ON_START: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -38,6 +38,22 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 );`;
 
+/**
+ * The migrations not yet applied to the database, by name (reads only). Role processes check this at start
+ * instead of migrating: `npm run migrate` is the deployment's own step.
+ */
+export async function pendingMigrations(db: Database, migrations: Migration[] = readMigrations()): Promise<string[]> {
+  const [{ present }] = await db.prisma.$queryRawUnsafe<Array<{ present: boolean }>>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
+  if (!present) return migrations.map((m) => m.name);
+  const applied = await db.prisma.$queryRawUnsafe<Array<{ migration_name: string }>>(
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  const names = new Set(applied.map((row) => row.migration_name));
+  return migrations.filter((m) => !names.has(m.name)).map((m) => m.name);
+}
+
 /** Brings the database to the latest migration; returns the names of the migrations it applied. */
 export async function migrateToLatest(db: Database, migrations: Migration[] = readMigrations()): Promise<string[]> {
   await db.execScript(bookkeeping);

@@ -2,7 +2,7 @@
 // added to the registry without an entry here fails `tsc`, so `npm start -- --role <its worker role>` always
 // starts something.
 import type { Connection } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { MetricsRegistry } from '../common/metrics';
@@ -24,6 +24,8 @@ export interface AdapterStartDeps {
 export interface RunningAdapter {
   /** Lines for the start-up banner: where it listens, which keys it uses. */
   description: string[];
+  /** The adapter's Temporal worker, for its state in metrics and readiness. */
+  worker: Worker;
   stop(): Promise<void>;
 }
 
@@ -35,12 +37,13 @@ const adapterStarters: Record<Protocol, (deps: AdapterStartDeps) => Promise<Runn
         `listener ${adapter.listenerAddress}`,
         `platform key ${adapter.platformKeyFile} (public half: ${adapter.platformPublicKeyFile})`,
       ],
+      worker: adapter.worker,
       stop: () => adapter.stop(),
     };
   },
   DLMS: async (deps) => {
     const adapter = await startDlmsAdapter(deps);
-    return { description: [`meter keys sealed with ${adapter.keyFile}`], stop: () => adapter.stop() };
+    return { description: [`meter keys sealed with ${adapter.keyFile}`], worker: adapter.worker, stop: () => adapter.stop() };
   },
 };
 

@@ -8,6 +8,7 @@ import { createNotificationActivities } from '../activities/notifications';
 import { createRequestActivities } from '../activities/requests';
 import { createGroupActivities } from '../activities/groups';
 import { createLightingRunActivities } from '../activities/lighting-runs';
+import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -16,19 +17,23 @@ export interface CoreWorkerOptions {
   /** Where notification deliveries are logged; default a logger of its own. */
   logger?: Logger;
   taskQueue?: string;
-  /** A prebuilt workflow bundle (production, tests); otherwise the workflows are bundled at start. */
+  /**
+   * A prebuilt workflow bundle (tests); otherwise the build's (worker/workflow-bundle.ts) when it exists,
+   * else the workflows are bundled at start.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-export const workflowsPath = require.resolve('../workflows');
+export { workflowsPath };
 
 export async function createCoreWorker(options: CoreWorkerOptions): Promise<Worker> {
   const logger = (options.logger ?? createLogger({ component: 'core-worker' })).child({ worker: 'core' });
+  const workflowBundle = options.workflowBundle ?? prebuiltWorkflowBundle();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? coreTaskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: {
       ...createRequestActivities(options.prisma),
       ...createGroupActivities(options.prisma),

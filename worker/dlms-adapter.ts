@@ -5,7 +5,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { adapterTaskQueue } from '../core/protocols';
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
-import type { MetricsRegistry } from '../common/metrics';
+import { deviceCommandMetrics, type MetricsRegistry } from '../common/metrics';
 import type { PrismaClient } from '../db/client';
 import { createDlmsActivities } from '../activities/dlms/device-command';
 import { loadOrCreateDlmsKeyStore, type DlmsKeyStore } from '../core/keys/dlms-key-store';
@@ -24,6 +24,8 @@ export interface DlmsAdapterOptions {
 
 export interface RunningDlmsAdapter {
   keyFile: string;
+  /** The adapter's Temporal worker, for its state in metrics and readiness. */
+  worker: Worker;
   stop(): Promise<void>;
 }
 
@@ -42,13 +44,15 @@ export async function startDlmsAdapter(options: DlmsAdapterOptions): Promise<Run
       logger,
       connectTimeoutMs: config.DLMS_CONNECT_TIMEOUT_MS,
       responseTimeoutMs: config.DLMS_RESPONSE_TIMEOUT_MS,
-      deviceMessages: metrics.counter('osgp_dlms_exchanges_total', 'Smart meter (DLMS) exchanges by result'),
+      deviceMessages: metrics.counter('osgp_dlms_exchanges_total', 'Smart meter (DLMS) exchanges by result', ['protocol', 'result']),
+      commandMetrics: deviceCommandMetrics(metrics),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentCommands ?? 100,
   });
   const running = worker.run();
   return {
     keyFile: keys.file,
+    worker,
     async stop() {
       worker.shutdown();
       await running;

@@ -6,7 +6,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { adapterTaskQueue } from '../core/protocols';
 import type { PlatformConfig } from '../common/config';
 import type { Logger } from '../common/logger';
-import type { MetricsRegistry } from '../common/metrics';
+import { deviceCommandMetrics, type MetricsRegistry } from '../common/metrics';
 import type { PrismaClient } from '../db/client';
 import { OslpClient } from '../adapters/oslp/client';
 import { startOslpListener } from '../adapters/oslp/listener';
@@ -50,6 +50,8 @@ export interface RunningOslpAdapter {
   listenerPort: number;
   platformKeyFile: string;
   platformPublicKeyFile: string;
+  /** The adapter's Temporal worker, for its state in metrics and readiness. */
+  worker: Worker;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,8 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     connectTimeoutMs: config.OSLP_CONNECT_TIMEOUT_MS,
     responseTimeoutMs: config.OSLP_RESPONSE_TIMEOUT_MS,
   });
-  const deviceMessages = metrics.counter('osgp_device_messages_total', 'Device command exchanges by protocol and result');
+  const deviceMessages = metrics.counter('osgp_device_messages_total', 'Device command exchanges by protocol and result', ['protocol', 'result']);
+  const commandMetrics = deviceCommandMetrics(metrics);
   // One cache of parsed device keys for both activities: a mass switch parses each key once per process.
   const publicKeys = new PublicKeyCache();
   const worker = await Worker.create({
@@ -72,9 +75,9 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: adapterTaskQueue('OSLP'),
     activities: {
-      ...createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys }),
+      ...createOslpActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys }),
       // One attempt at one command on many devices (mass switching); its exchanges in flight are its own.
-      ...createOslpBatchActivities({ prisma, client, logger, deviceMessages, publicKeys }),
+      ...createOslpBatchActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentCommands ?? 200,
     // Heartbeats reach Temporal at most this often (default: 80 % of the heartbeat timeout), and cancellation
@@ -105,7 +108,7 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
 
   // Refused frames are counted, never stored: unauthenticated input must not cost a database write per frame
   // (the listener logs a rate-limited sample of them).
-  const framesRefused = metrics.counter('osgp_oslp_frames_refused_total', 'OSLP frames the listener refused, by reason');
+  const framesRefused = metrics.counter('osgp_oslp_frames_refused_total', 'OSLP frames the listener refused, by reason', ['code']);
   const listener = await startOslpListener({
     host: config.OSLP_LISTENER_HOST,
     port: config.OSLP_LISTENER_PORT,
@@ -119,6 +122,7 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     listenerPort: listener.port,
     platformKeyFile: platformKey.file,
     platformPublicKeyFile: publicKeyFile(platformKey.file),
+    worker,
     async stop() {
       await listener.close();
       worker.shutdown();

@@ -20,7 +20,7 @@ import type {
   SealedGlobalKey,
 } from '../../common/device-commands';
 import type { Logger } from '../../common/logger';
-import type { Counter } from '../../common/metrics';
+import type { Counter, DeviceCommandMetrics } from '../../common/metrics';
 import type { Prisma, PrismaClient } from '../../db/client';
 import {
   DlmsError,
@@ -44,6 +44,8 @@ export interface DlmsActivityDeps {
   associate?: (settings: DlmsConnectionSettings) => Promise<DlmsAssociation>;
   lock?: MeterLock;
   deviceMessages?: Counter;
+  /** Latency, outcome and in-flight count of each meter command (one association). */
+  commandMetrics?: DeviceCommandMetrics;
 }
 
 /**
@@ -147,6 +149,7 @@ export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities 
       // The lease and the wait for the meter both fit inside this attempt's own timeout.
       const attemptMs = info.startToCloseTimeoutMs || deps.connectTimeoutMs + deps.responseTimeoutMs;
       const startedAt = Date.now();
+      const exchanged = deps.commandMetrics?.start('DLMS', command.kind); // one association, whichever operations it carries
       try {
         return await lock.withMeter(meter.deviceId, attemptMs, Math.max(0, attemptMs - deps.connectTimeoutMs - deps.responseTimeoutMs), async () => {
           const settings = await settingsFor(device.identification, device.networkAddress as string, device.port as number, meter);
@@ -219,11 +222,13 @@ export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities 
           }
           const okCount = results.filter((r) => r.outcome === 'OK').length;
           deviceMessages?.inc({ protocol: 'DLMS', result: okCount === results.length ? 'OK' : 'PARTIAL' });
+          exchanged?.(okCount === results.length ? 'OK' : 'PARTIAL');
           return { response: { kind: 'dlms' as const, actions: results }, attempt };
         });
       } catch (error) {
         const failure = isClassified(error) ? error : classifyDlmsFailure(error);
         deviceMessages?.inc({ protocol: 'DLMS', result: failure.type });
+        exchanged?.(failure.type);
         logger.warn('meter command failed', {
           device: device.identification,
           correlationUid: request.correlationUid,

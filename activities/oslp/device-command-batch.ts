@@ -13,7 +13,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { DeviceBatchItemResult, DeviceBatchRequest, DeviceBatchResult, DeviceResponse } from '../../common/device-commands';
 import type { Logger } from '../../common/logger';
-import type { Counter } from '../../common/metrics';
+import type { Counter, DeviceCommandMetrics } from '../../common/metrics';
 import type { PrismaClient } from '../../db/client';
 import type { BatchAdapterActivities } from '../../core/adapter-contract';
 import type { OslpClient } from '../../adapters/oslp/client';
@@ -38,6 +38,8 @@ export interface OslpBatchActivityDeps {
   client: OslpClient;
   logger: Logger;
   deviceMessages?: Counter;
+  /** Latency, outcome and in-flight count of each exchange; the batch's devices waiting for a lane. */
+  commandMetrics?: DeviceCommandMetrics;
   publicKeys?: PublicKeyCache;
   /** How often results are flushed to the database and heartbeated; default 1 s. */
   heartbeatIntervalMs?: number;
@@ -162,10 +164,19 @@ class DeviceBatch {
       else this.permanent(identification, 'DEVICE_UNKNOWN', `Device ${identification} is unknown`);
     }
     let next = 0;
+    const metrics = this.deps.commandMetrics;
+    metrics?.queued('OSLP', queue.length);
     const lane = async (): Promise<void> => {
-      while (next < queue.length && !signal.aborted) await this.exchange(queue[next++]);
+      while (next < queue.length && !signal.aborted) {
+        metrics?.queued('OSLP', -1);
+        await this.exchange(queue[next++]);
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(this.request.concurrency, queue.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.request.concurrency, queue.length) }, lane));
+    } finally {
+      metrics?.queued('OSLP', -(queue.length - next)); // devices a cancelled batch never started
+    }
   }
 
   private async exchange(device: OslpDeviceRecord): Promise<void> {
@@ -177,10 +188,12 @@ class DeviceBatch {
     let response: DeviceResponse | undefined;
     for (const message of this.messages) {
       let exchange;
+      const exchanged = this.deps.commandMetrics?.start('OSLP', command.kind);
       try {
         exchange = await this.deps.client.request({ ...endpoint, sequenceNumber }, message);
       } catch (error) {
         const failure = classifyExchangeError(error, id);
+        exchanged?.(failure.code);
         this.count(failure.code);
         this.pendingLog.push(failedExchangeLog(id, correlationUid, message, failure, this.request.attempt));
         this.deps.logger.debug('device command failed', { device: id, correlationUid, code: failure.code, error: failure.text });
@@ -194,6 +207,7 @@ class DeviceBatch {
       sequenceNumber = exchange.sequenceNumber;
       this.pendingSequence.set(device.id, sequenceNumber);
       const answered = fromOslpResponse(command, exchange.response);
+      exchanged?.(answered.status);
       this.count(answered.status);
       this.pendingLog.push(
         messageLogRow(id, correlationUid, 'TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),

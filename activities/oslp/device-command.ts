@@ -13,7 +13,7 @@ import type {
   PermanentFailureType,
 } from '../../common/device-commands';
 import type { Logger } from '../../common/logger';
-import type { Counter } from '../../common/metrics';
+import type { Counter, DeviceCommandMetrics } from '../../common/metrics';
 import type { PrismaClient } from '../../db/client';
 import type { OslpClient } from '../../adapters/oslp/client';
 import {
@@ -34,11 +34,13 @@ export interface OslpActivityDeps {
   client: OslpClient;
   logger: Logger;
   deviceMessages?: Counter;
+  /** Latency, outcome and in-flight count of each exchange. */
+  commandMetrics?: DeviceCommandMetrics;
   /** Parsed device keys, shared with the batch activity; one of its own when not given. */
   publicKeys?: PublicKeyCache;
 }
 
-export function createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys = new PublicKeyCache() }: OslpActivityDeps): AdapterActivities {
+export function createOslpActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys = new PublicKeyCache() }: OslpActivityDeps): AdapterActivities {
   return {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       const { attempt } = Context.current().info;
@@ -66,11 +68,13 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
       let last: DeviceResponse | undefined;
       for (const message of messages) {
         let exchange;
+        const exchanged = commandMetrics?.start('OSLP', request.command.kind);
         try {
           exchange = await client.request({ ...endpoint, sequenceNumber }, message);
         } catch (error) {
           const failure = classifyExchangeError(error, device.identification);
           const { code, text } = failure;
+          exchanged?.(code);
           deviceMessages?.inc({ protocol: 'OSLP', result: code });
           await prisma.deviceMessageLog.createMany({
             data: [failedExchangeLog(device.identification, request.correlationUid, message, failure, attempt)],
@@ -88,6 +92,7 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
 
         sequenceNumber = exchange.sequenceNumber;
         const { status, response } = fromOslpResponse(request.command, exchange.response);
+        exchanged?.(status);
         await recordExchange(prisma, device.id, exchange.sequenceNumber, [
           log('TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),
           log('FROM_DEVICE', exchange.response, status, exchange.sequenceNumber),

@@ -32,6 +32,7 @@ beforeAll(async () => {
     OSLP_LISTENER_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     DEVICE_COMMAND_MAX_ATTEMPTS: '2',
+    METRICS_PORT: String(await freePort()),
   };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;

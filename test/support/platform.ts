@@ -202,6 +202,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       OSLP_CONNECT_TIMEOUT_MS: String(oslpConnectTimeoutMs),
       OSLP_RESPONSE_TIMEOUT_MS: String(oslpResponseTimeoutMs),
       OSLP_LISTENER_PORT: '0',
+      // Off unless a test asks for it: the role defaults (9464...) would collide between test runs.
+      METRICS_PORT: '0',
       NOTIFICATION_RETRY_PERIOD_MS: String(notificationRetryPeriodMs),
     },
     createOrganisation,
