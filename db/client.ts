@@ -25,20 +25,25 @@ export interface DatabaseOptions {
   /** Where the embedded database keeps its files when no URL is given. */
   embeddedDir: string;
   poolSize?: number;
+  /** TLS to PostgreSQL (node-postgres `ssl`): the CA the server's certificate is checked against. */
+  ssl?: { ca: string; rejectUnauthorized: boolean };
   /** Called for every SQL statement Prisma sends (the platform counts them in /metrics: statements per request). */
   onStatement?: () => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const onStatement = options.onStatement ?? (() => undefined);
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10, onStatement) : openEmbedded(options.embeddedDir, onStatement);
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10, options.ssl, onStatement) : openEmbedded(options.embeddedDir, onStatement);
 }
 
 /** Prisma emits 'query' events (one per statement) only when its log option asks for them. */
 const statementEvents = [{ emit: 'event', level: 'query' }] as const;
 
-async function openPostgres(url: string, poolSize: number, onStatement: () => void): Promise<Database> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }), log: [...statementEvents] });
+async function openPostgres(url: string, poolSize: number, ssl: DatabaseOptions['ssl'], onStatement: () => void): Promise<Database> {
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max: poolSize, ...(ssl ? { ssl } : {}) }),
+    log: [...statementEvents],
+  });
   prisma.$on('query', onStatement);
   const parsed = new URL(url);
   return {
@@ -46,7 +51,7 @@ async function openPostgres(url: string, poolSize: number, onStatement: () => vo
     description: `postgresql://${parsed.host}${parsed.pathname}`,
     async execScript(sql) {
       // The simple query protocol runs several statements at once, which Prisma's raw queries do not.
-      const client = new PgClient({ connectionString: url });
+      const client = new PgClient({ connectionString: url, ...(ssl ? { ssl } : {}) });
       await client.connect();
       try {
         await client.query(sql);
