@@ -1,4 +1,4 @@
-/** Three suites: unit (no servers), workflow (time-skipping test server), integration (real servers). */
+/** Four suites: unit (no servers), workflow (time-skipping test server), integration (real servers), cluster (a Temporal cluster and the platform as separate processes). */
 // Type checking is tsc's job (npm test runs it first); jest only transpiles (isolatedModules in tsconfig.json).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const base = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -14,5 +14,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // The production topology on a real Temporal cluster (test/support/cluster-topology.ts); each file starts its own.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] },
   ],
 };
