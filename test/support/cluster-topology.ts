@@ -44,6 +44,8 @@ export interface ClusterTopology {
   /** The environment every platform process gets. */
   env: NodeJS.ProcessEnv;
   processes: PlatformProcess[];
+  /** Processes that ended without being told to (crashes), as `name (role): exit code`. */
+  unexpectedExits: string[];
   byName(name: string): PlatformProcess;
   start(name: string, role: PlatformRole): Promise<PlatformProcess>;
   stop(): Promise<void>;
@@ -96,13 +98,14 @@ export async function startClusterTopology(options: ClusterTopologyOptions): Pro
     delete env.NODE_OPTIONS;
 
     const processes: PlatformProcess[] = [];
+    const unexpectedExits: string[] = [];
     cleanups.push(async () => {
       await Promise.all(processes.map((p) => p.kill()));
     });
     const start = async (name: string, role: PlatformRole): Promise<PlatformProcess> => {
       const existing = processes.find((p) => p.name === name);
       if (existing) throw new Error(`${name} already exists`);
-      const proc = await launch(name, role, env, role === 'api' ? await freePort() : undefined);
+      const proc = await launch(name, role, env, role === 'api' ? await freePort() : undefined, path.join(dataDir, `${name}.log`), unexpectedExits);
       processes.push(proc);
       return proc;
     };
@@ -118,6 +121,7 @@ export async function startClusterTopology(options: ClusterTopologyOptions): Pro
       platformKey,
       env,
       processes,
+      unexpectedExits,
       byName(name) {
         const found = processes.find((p) => p.name === name);
         if (!found) throw new Error(`no platform process ${name}`);
@@ -132,9 +136,10 @@ export async function startClusterTopology(options: ClusterTopologyOptions): Pro
   }
 }
 
-async function launch(name: string, role: PlatformRole, env: NodeJS.ProcessEnv, port: number | undefined): Promise<PlatformProcess> {
+async function launch(name: string, role: PlatformRole, env: NodeJS.ProcessEnv, port: number | undefined, logFile: string, unexpectedExits: string[]): Promise<PlatformProcess> {
   let output = '';
   let child!: ChildProcess;
+  let expectedExit = false;
   const spawnIt = () =>
     new Promise<void>((resolve, reject) => {
       output = '';
@@ -145,6 +150,10 @@ async function launch(name: string, role: PlatformRole, env: NodeJS.ProcessEnv, 
         detached: true,
       });
       const timer = setTimeout(() => reject(new Error(`${name} (${role}) did not start within 180 s:\n${output.slice(-3000)}`)), 180_000);
+      expectedExit = false;
+      const log = fs.createWriteStream(logFile, { flags: 'a' });
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
       child.stdout!.on('data', (chunk: Buffer) => {
         output = (output + chunk.toString()).slice(-200_000);
         if (output.includes('Open Smart Grid Platform is running')) {
@@ -156,11 +165,15 @@ async function launch(name: string, role: PlatformRole, env: NodeJS.ProcessEnv, 
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`${name} (${role}) exited (${code ?? signal}) while starting:\n${output.slice(-3000)}`));
+        // A process that dies on its own is a finding: say so, with its last words.
+        if (!expectedExit) unexpectedExits.push(`${name} (${role}): ${code ?? signal}`);
+        if (!expectedExit) console.error(`[topology] ${name} (${role}) exited by itself (${code ?? signal}); its last output:\n${output.slice(-4000)}`);
       });
     });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const signal = async (sig: NodeJS.Signals) => {
     if (!alive()) return;
+    expectedExit = true;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       process.kill(-child.pid!, sig);

@@ -64,6 +64,8 @@ export interface TemporalCluster {
   postgres: TestPostgres;
   /** The server's log file. */
   logFile: string;
+  /** Process id of the running server (changes on restart). */
+  pid(): number | undefined;
   /** A client connection with the cluster's TLS settings; the caller closes it. */
   connect(): Promise<Connection>;
   /** SIGKILLs the server and starts it again (same ports, same database); resolves when it serves again. */
@@ -368,6 +370,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions = {})
       settings,
       postgres,
       logFile,
+      pid: () => server?.pid,
       connect,
       async restart() {
         await kill();
