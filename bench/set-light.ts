@@ -265,7 +265,9 @@ async function main(): Promise<void> {
       if (cluster?.postgres.baseDir) {
         watched.temporalPostmaster = Number(fs.readFileSync(path.join(cluster.postgres.baseDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
       }
-      log(`platform: ${platform.baseUrl} (node pid ${platform.nodePid}, Temporal dev server pid ${platform.temporalPid ?? '?'}), database ${postgres.url}`);
+      log(
+        `platform: ${platform.baseUrl} (node pid ${platform.nodePid}, ${cluster ? `Temporal cluster ${cluster.address}` : `Temporal dev server pid ${platform.temporalPid ?? '?'}`}), database ${postgres.url}`,
+      );
       for (let i = 0; i < extraAdapters; i++) {
         const adapter = await startAdapterProcess(platform, postgres.url, cluster?.env);
         cleanups.push(() => adapter.stop());
