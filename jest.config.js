@@ -1,6 +1,7 @@
 /**
- * Four suites: unit (no servers), workflow (time-skipping test server), integration (real servers), and browser
- * (the operator console in Debian's Chromium against the real servers of integration).
+ * Five suites: unit (no servers), workflow (time-skipping test server), integration (real servers), browser (the
+ * operator console in Debian's Chromium against the real servers of integration), and cluster (a Temporal
+ * cluster and the platform as separate processes).
  */
 // Type checking is tsc's job (npm test runs it first); jest only transpiles (isolatedModules in tsconfig.json).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
@@ -24,5 +25,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // The production topology on a real Temporal cluster (test/support/cluster-topology.ts); each file starts its own.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] },
   ],
 };

@@ -117,8 +117,9 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
   });
   const nodePid = findProcess(child.pid!, (cmd) => cmd.includes('cli/start.ts') && !cmd.includes('node_modules/.bin/tsx')) ?? child.pid!;
   const temporalPid = findProcess(child.pid!, (cmd) => cmd.includes('server start-dev'));
-  const temporalAddress = /Temporal dev server\s+(\S+)/.exec(output)?.[1];
-  if (!temporalAddress) throw new Error(`platform did not say where its Temporal dev server is:\n${output.slice(-3000)}`);
+  // Its own dev server, or the cluster TEMPORAL_ADDRESS named (`Temporal   <address>  namespace …`).
+  const temporalAddress = (/Temporal dev server\s+(\S+)/.exec(output) ?? /Temporal\s+(\S+)\s+namespace/.exec(output))?.[1];
+  if (!temporalAddress) throw new Error(`platform did not say where its Temporal is:\n${output.slice(-3000)}`);
   return {
     child,
     temporalAddress,

@@ -7,6 +7,7 @@
  *
  *   npm run bench -- --devices 1000                 # starts everything itself, fresh, and stops it after
  *       [--concurrency 200] [--fleets 2] [--adapters 0] [--target group|lists] [--cpu-prof DIR] [--timeout-s 600]
+ *       [--temporal dev|cluster]  # cluster: a Temporal server on PostgreSQL with mutual TLS (test/support/temporal-cluster.ts)
  *       [--timeline]   # the last events of the group request and its last batch, relative to the last answer
  *   npm run bench -- --devices 50 --api-key KEY [--base-url http://127.0.0.1:3000] [--platform-port 12122]
  *       [--platform-key .data/keys/oslp-platform.pem]  # against a running platform (e.g. npm start)
@@ -36,6 +37,7 @@ import { runDirect, type DirectDevice } from './direct';
 import { printTimeline } from './timeline';
 import { startAdapterProcess, startFleetProcess, startPlatformProcess, startPostgres, type FleetProcess, type PlatformProcess, type TestPostgres } from './environment';
 import { cpuSeconds, descendants, peakMemoryKb, resetPeak } from './proc';
+import { startTemporalCluster } from '../test/support/temporal-cluster';
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '200' },
     fleets: { type: 'string', default: '2' },
     adapters: { type: 'string', default: '0' },
+    temporal: { type: 'string', default: 'dev' },
     target: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'api-key': { type: 'string' },
@@ -67,6 +70,8 @@ const fleetCount = Math.min(positiveInteger('fleets'), n);
 const extraAdapters = Number(values.adapters);
 if (!Number.isInteger(extraAdapters) || extraAdapters < 0) throw new Error('--adapters must be a non-negative integer');
 const timeoutMs = positiveInteger('timeout-s') * 1000;
+const temporalKind = values.temporal;
+if (temporalKind !== 'dev' && temporalKind !== 'cluster') throw new Error('--temporal must be dev (the embedded dev server) or cluster');
 const run = Date.now().toString(36);
 // Short identifications (the OsgpDevices search attribute lists as many of the first devices as fit 2 KB).
 const prefix = `B${run.slice(-5)}-`;
@@ -92,13 +97,17 @@ interface Watched {
   /** PostgreSQL's postmaster; its backends come and go, so they are looked up at each read. */
   postmaster?: number;
   database: number[];
+  /** --temporal cluster: the postmaster of Temporal's own PostgreSQL, and its processes. */
+  temporalPostmaster?: number;
+  temporalDatabase: number[];
   simulators: number[];
   bench: number;
 }
 
 function allPids(watched: Watched): number[] {
   if (watched.postmaster) watched.database = [watched.postmaster, ...descendants(watched.postmaster)];
-  return [watched.platform, ...watched.adapters, watched.temporal, ...watched.database, ...watched.simulators, watched.bench].filter((pid): pid is number => pid !== undefined);
+  if (watched.temporalPostmaster) watched.temporalDatabase = [watched.temporalPostmaster, ...descendants(watched.temporalPostmaster)];
+  return [watched.platform, ...watched.adapters, watched.temporal, ...watched.temporalDatabase, ...watched.database, ...watched.simulators, watched.bench].filter((pid): pid is number => pid !== undefined);
 }
 
 function memoryReport(watched: Watched) {
@@ -110,6 +119,7 @@ function memoryReport(watched: Watched) {
     temporal: mib(watched.temporal === undefined ? undefined : peakMemoryKb(watched.temporal)),
     /** Sum over PostgreSQL's processes (counts its shared memory once per process that touched it). */
     database: watched.database.length ? mib(sum(watched.database)) : null,
+    ...(watched.temporalDatabase.length ? { temporalDatabase: mib(sum(watched.temporalDatabase)) } : {}),
     simulators: watched.simulators.map((pid) => mib(peakMemoryKb(pid))),
     bench: mib(peakMemoryKb(watched.bench)),
   };
@@ -122,6 +132,9 @@ function cpuReport(watched: Watched, before: Map<number, number>) {
     adapters: watched.adapters.map(used),
     temporal: used(watched.temporal),
     database: Number(watched.database.reduce((total, pid) => total + (used(pid) ?? 0), 0).toFixed(1)),
+    ...(watched.temporalDatabase.length
+      ? { temporalDatabase: Number(watched.temporalDatabase.reduce((total, pid) => total + (used(pid) ?? 0), 0).toFixed(1)) }
+      : {}),
     simulators: watched.simulators.map(used),
     bench: used(watched.bench),
   };
@@ -210,7 +223,7 @@ async function collectResults(client: PlatformClient, correlationUids: string[],
 async function main(): Promise<void> {
   const apiKey = values['api-key'];
   const cleanups: Array<() => Promise<void>> = [];
-  const watched: Watched = { adapters: [], database: [], simulators: [], bench: process.pid };
+  const watched: Watched = { adapters: [], database: [], temporalDatabase: [], simulators: [], bench: process.pid };
   let client: PlatformClient;
   let devices: SimulatedDeviceEntry[];
   let platformPrivateKeyPem: string;
@@ -229,21 +242,34 @@ async function main(): Promise<void> {
       cleanups.push(() => postgres.stop());
       const postmaster = Number(fs.readFileSync(path.join(postgres.baseDir!, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
       const profileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+      // --temporal cluster: a Temporal server on PostgreSQL with mutual TLS instead of the dev server.
+      const cluster = temporalKind === 'cluster' ? await startTemporalCluster() : undefined;
+      if (cluster) {
+        cleanups.push(() => cluster.stop());
+        log(`Temporal cluster: ${cluster.address} (mutual TLS, PostgreSQL ${cluster.postgres.url}), server pid ${cluster.pid()}`);
+      }
       const platform: PlatformProcess = await startPlatformProcess({
         databaseUrl: postgres.url,
         env: {
           DEVICE_REQUEST_MAX_CONCURRENCY: String(concurrency),
+          ...cluster?.env,
         },
         nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
       });
       cleanups.push(() => platform.stop());
       platformOutput = platform.output;
-      temporalAddress = platform.temporalAddress;
+      // --timeline reads the history over a plaintext connection: the dev server's only.
+      temporalAddress = cluster ? undefined : platform.temporalAddress;
       watched.platform = platform.nodePid;
-      watched.temporal = platform.temporalPid;
-      log(`platform: ${platform.baseUrl} (node pid ${platform.nodePid}, Temporal dev server pid ${platform.temporalPid ?? '?'}), database ${postgres.url}`);
+      watched.temporal = cluster?.pid() ?? platform.temporalPid;
+      if (cluster?.postgres.baseDir) {
+        watched.temporalPostmaster = Number(fs.readFileSync(path.join(cluster.postgres.baseDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      }
+      log(
+        `platform: ${platform.baseUrl} (node pid ${platform.nodePid}, ${cluster ? `Temporal cluster ${cluster.address}` : `Temporal dev server pid ${platform.temporalPid ?? '?'}`}), database ${postgres.url}`,
+      );
       for (let i = 0; i < extraAdapters; i++) {
-        const adapter = await startAdapterProcess(platform, postgres.url);
+        const adapter = await startAdapterProcess(platform, postgres.url, cluster?.env);
         cleanups.push(() => adapter.stop());
         watched.adapters.push(adapter.nodePid);
       }
@@ -369,6 +395,7 @@ async function main(): Promise<void> {
         concurrency,
         fleets: apiKey ? 1 : fleetCount,
         extraAdapters,
+        temporal: temporalKind,
         ...platformFigures,
         failed,
         results: platformRun.latencies.length,

@@ -8,7 +8,7 @@ import { issueAdminKey } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = await openDatabase({ url: config.DATABASE_URL, embeddedDir: path.join(config.dataDir, 'pglite') });
+  const db = await openDatabase({ ...config.database, embeddedDir: path.join(config.dataDir, 'pglite') });
   try {
     await migrateToLatest(db);
     const key = await issueAdminKey(db.prisma, process.argv[2]);

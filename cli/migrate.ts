@@ -8,7 +8,7 @@ import { migrateToLatest, readMigrations } from '../db/migrate';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = await openDatabase({ url: config.DATABASE_URL, embeddedDir: path.join(config.dataDir, 'pglite') });
+  const db = await openDatabase({ ...config.database, embeddedDir: path.join(config.dataDir, 'pglite') });
   try {
     const applied = await migrateToLatest(db);
     const all = readMigrations().length;

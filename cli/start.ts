@@ -12,6 +12,7 @@ import { apiTemporalConnectionOptions } from '../api/temporal-connection';
 import { createRequestService, deviceRequestOptionsFrom } from '../core/requests/start-request';
 import { createApiServer, tlsEnabled } from '../api/tls';
 import { loadConfig, type PlatformConfig } from '../common/config';
+import { temporalConnectOptions } from '../common/connection-settings';
 import { createLogger, temporalLogger, type Logger } from '../common/logger';
 import { MetricsRegistry } from '../common/metrics';
 import { startOpsServer, type OpsServer } from '../common/ops-server';
@@ -113,6 +114,8 @@ async function main(): Promise<void> {
       printed.push(`Temporal Web UI      ${devServer.uiUrl}`);
       temporalUiUrl ??= devServer.uiUrl;
     }
+  } else {
+    printed.push(`Temporal             ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE} (${config.temporal.source})`);
   }
 
   const metrics = new MetricsRegistry();
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
     printed.push(`Health and metrics   http://${server.host}:${server.port}/health/ready  /health/live  /metrics`);
   }
   const db = await openDatabase({
-    url: config.DATABASE_URL,
+    ...config.database,
     embeddedDir: path.join(config.dataDir, 'pglite'),
     onStatement: () => statements.inc(),
   });
@@ -137,9 +140,9 @@ async function main(): Promise<void> {
 
   const adapterProtocols = protocolRegistry.filter((p) => selected.has(p.workerRole));
   if (selected.has('worker') || adapterProtocols.length > 0) {
-    const connection = await NativeConnection.connect({ address: temporalAddress });
+    const connection = await NativeConnection.connect(temporalConnectOptions(config.temporal, temporalAddress));
     stops.push(() => connection.close());
-    const clientConnection = await Connection.connect({ address: temporalAddress });
+    const clientConnection = await Connection.connect(temporalConnectOptions(config.temporal, temporalAddress));
     stops.push(() => clientConnection.close());
     ops?.addReadinessCheck('temporal', () =>
       clientConnection.withDeadline(Date.now() + 2_000, () => clientConnection.workflowService.getSystemInfo({})),
@@ -215,7 +218,10 @@ async function startApi(
   // Bounded calls: with Temporal down, a request is refused with 503 within API_TEMPORAL_TIMEOUT_MS. (Eager
   // workflow start on the core worker's native connection was tried: its gain was within the noise, and that
   // connection would bypass this bound, so the API keeps a connection of its own.)
-  const connection = await Connection.connect(apiTemporalConnectionOptions(temporalAddress, config.API_TEMPORAL_TIMEOUT_MS));
+  const connection = await Connection.connect({
+    ...temporalConnectOptions(config.temporal, temporalAddress),
+    ...apiTemporalConnectionOptions(temporalAddress, config.API_TEMPORAL_TIMEOUT_MS),
+  });
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   ops?.addReadinessCheck('temporal', () => connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({})));

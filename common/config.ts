@@ -2,6 +2,7 @@
 // values and says which variable is wrong.
 import path from 'node:path';
 import { z } from 'zod';
+import { ConnectionSettingsError, databaseSettings, temporalConnectionSettings, type DatabaseSettings, type TemporalConnectionSettings } from './connection-settings';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveMs = z.coerce.number().int().positive();
@@ -10,7 +11,10 @@ const configSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().default('127.0.0.1'),
   OSGP_DATA_DIR: z.string().default('.data'),
+  /** PostgreSQL; with DATABASE_TLS_CA_PATH and DATABASE_POOL_SIZE read by databaseSettings (connection-settings.ts). */
   DATABASE_URL: z.string().url().optional(),
+  /** Temporal: these and TEMPORAL_TLS_*, TEMPORAL_API_KEY, TEMPORAL_CONFIG_FILE/TEMPORAL_PROFILE are read by
+   *  temporalConnectionSettings (connection-settings.ts), which the values here are then taken from. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_DEV_SERVER_PORT: port.default(7233),
@@ -61,6 +65,10 @@ export type PlatformConfig = z.infer<typeof configSchema> & {
   dataDir: string;
   oslpPlatformKeyFile: string;
   dlmsKeyFile: string;
+  /** How to reach Temporal (address, namespace, TLS, API key), checked at load. */
+  temporal: TemporalConnectionSettings;
+  /** How to reach the platform's PostgreSQL (URL, TLS, pool size), checked at load. */
+  database: DatabaseSettings;
 };
 
 export class ConfigError extends Error {}
@@ -71,9 +79,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
+  let temporal: TemporalConnectionSettings;
+  let database: DatabaseSettings;
+  try {
+    temporal = temporalConnectionSettings(env);
+    database = databaseSettings(env);
+  } catch (error) {
+    if (error instanceof ConnectionSettingsError) throw new ConfigError(`Invalid configuration: ${error.message}`);
+    throw error;
+  }
   const dataDir = path.resolve(parsed.data.OSGP_DATA_DIR);
   return {
     ...parsed.data,
+    // A profile (TEMPORAL_CONFIG_FILE) may name them too.
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    temporal,
+    database,
     dataDir,
     oslpPlatformKeyFile: parsed.data.OSLP_PLATFORM_KEY_FILE ?? path.join(dataDir, 'keys', 'oslp-platform.pem'),
     dlmsKeyFile: parsed.data.DLMS_KEY_FILE ?? path.join(dataDir, 'keys', 'dlms-keys.key'),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { Client as PgClient } from 'pg';
+import pg, { Client as PgClient } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type { PrismaClient, Prisma } from '../generated/prisma/client';
@@ -25,20 +25,44 @@ export interface DatabaseOptions {
   /** Where the embedded database keeps its files when no URL is given. */
   embeddedDir: string;
   poolSize?: number;
+  /** TLS to PostgreSQL (node-postgres `ssl`): the CA the server's certificate is checked against. */
+  ssl?: { ca: string; rejectUnauthorized: boolean };
+  /** A connection PostgreSQL ended (restart, failover); the pool replaces it. Default: a line on stderr. */
+  onConnectionError?: (error: Error) => void;
   /** Called for every SQL statement Prisma sends (the platform counts them in /metrics: statements per request). */
   onStatement?: () => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const onStatement = options.onStatement ?? (() => undefined);
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10, onStatement) : openEmbedded(options.embeddedDir, onStatement);
+  const onConnectionError =
+    options.onConnectionError ?? ((error: Error) => process.stderr.write(`PostgreSQL connection lost (the pool reconnects): ${error.message}\n`));
+  return options.url
+    ? openPostgres(options.url, options.poolSize ?? 10, options.ssl, onStatement, onConnectionError)
+    : openEmbedded(options.embeddedDir, onStatement);
 }
 
 /** Prisma emits 'query' events (one per statement) only when its log option asks for them. */
 const statementEvents = [{ emit: 'event', level: 'query' }] as const;
 
-async function openPostgres(url: string, poolSize: number, onStatement: () => void): Promise<Database> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }), log: [...statementEvents] });
+async function openPostgres(
+  url: string,
+  poolSize: number,
+  ssl: DatabaseOptions['ssl'],
+  onStatement: () => void,
+  onConnectionError: (error: Error) => void,
+): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, ...(ssl ? { ssl } : {}) });
+  // When PostgreSQL ends a connection (stopped, restarted, failed over) its client emits 'error'; one checked out
+  // of the pool between two statements has no listener of the pool's, and an unheard 'error' ends the process
+  // (the adapters and workers died this way in the cluster test's database outage). The statement in flight
+  // fails on its own (its activity is retried) and the pool opens a new connection for the next one.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  pool.on('error', onConnectionError);
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+    log: [...statementEvents],
+  });
   prisma.$on('query', onStatement);
   const parsed = new URL(url);
   return {
@@ -46,7 +70,7 @@ async function openPostgres(url: string, poolSize: number, onStatement: () => vo
     description: `postgresql://${parsed.host}${parsed.pathname}`,
     async execScript(sql) {
       // The simple query protocol runs several statements at once, which Prisma's raw queries do not.
-      const client = new PgClient({ connectionString: url });
+      const client = new PgClient({ connectionString: url, ...(ssl ? { ssl } : {}) });
       await client.connect();
       try {
         await client.query(sql);

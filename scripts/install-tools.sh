@@ -7,16 +7,21 @@
 #   PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql when missing (root only)
 #   bin/gurux-dlms-meter       Gurux DLMS meter of the DLMS tests (gurux.dlms from Maven Central): scripts/install-dlms-meter.sh
 #   Chromium (browser tests of the operator console): apt-get install chromium when missing (root only)
+#   bin/temporal-server        Temporal server (go.temporal.io/server/cmd/server) of the cluster tests, and
+#   bin/temporal-sql-tool      its SQL schema tool (cmd/tools/sql); schema files under temporal-server-schema/
 #
 # Environment:
 #   OSGP_TOOLS_DIR             cache directory (default $HOME/.cache/osgp-tools)
 #   TEMPORAL_CLI_PATH          existing Temporal CLI to use instead: nothing is built (error if it is no executable)
 #   TEMPORAL_TEST_SERVER_PATH  existing test server executable to use instead: nothing is resolved (likewise)
 #   CHROMIUM_PATH              existing Chromium (or Chrome) for the browser tests: nothing is installed
+#   TEMPORAL_SERVER_PATH       existing Temporal server to use instead (with TEMPORAL_SQL_TOOL_PATH and
+#                              TEMPORAL_SCHEMA_DIR): nothing is built
 #   OSGP_TOOLS_OPTIONAL=1      a missing toolchain (go, java, mvn, apt) is a warning instead of an error
 #
 # The code finds these through common/temporal-binaries.ts and test/support/postgres.ts.
-# Argument: `runtime` for the Temporal CLI only (what `npm start` needs), `all` (default) for everything.
+# Argument: `runtime` for the Temporal CLI only (what `npm start` needs), `cluster` for the Temporal server and
+# its schema tool only, `all` (default) for everything.
 set -euo pipefail
 # shellcheck source=lib/maven-runtime.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/maven-runtime.sh"
@@ -26,6 +31,8 @@ BIN="$DIR/bin"
 CLI_VERSIONS=(v1.5.1 v1.4.1 v1.3.0) # first is preferred; later ones are fallbacks when its build fails
 CLI_MODULE=github.com/temporalio/cli
 TEST_SERVER_VERSION=1.31.0
+SERVER_MODULE=go.temporal.io/server
+SERVER_VERSION=v1.29.1 # needs Go >= 1.25; no replace directive in its go.mod, so `go install` accepts it
 SLF4J_SIMPLE_VERSION=1.7.36 # the test server logs through slf4j 1.7: log warnings and errors to stderr
 TEST_SERVER_LAYOUT="osgp-test-server-layout: 3" # bump to make existing installs reinstall
 
@@ -268,10 +275,57 @@ install_chromium() {
   log "chromium: installed at $c [$(elapsed "$start")]"
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# (f) Temporal server and its SQL schema tool (the cluster tests: test/support/temporal-cluster.ts)
+# ---------------------------------------------------------------------------------------------------------
+module_version() { # <binary> <module>: the module version recorded in a Go binary, or nothing
+  [[ -x "$1" ]] && command -v go >/dev/null 2>&1 || return 0
+  go version -m "$1" 2>/dev/null | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }' || true
+}
+
+install_server() {
+  local start server tool schema work logf src
+  start=$(now)
+  if [[ -n "${TEMPORAL_SERVER_PATH:-}" ]]; then
+    [[ -x "$TEMPORAL_SERVER_PATH" ]] || die "TEMPORAL_SERVER_PATH=$TEMPORAL_SERVER_PATH is not an executable file"
+    log "temporal server: using TEMPORAL_SERVER_PATH=$TEMPORAL_SERVER_PATH (not building) [$(elapsed "$start")]"
+    return 0
+  fi
+  server="$BIN/temporal-server"
+  tool="$BIN/temporal-sql-tool"
+  schema="$DIR/temporal-server-schema/$SERVER_VERSION"
+  if [[ "$(module_version "$server" "$SERVER_MODULE")" == "$SERVER_VERSION" \
+    && "$(module_version "$tool" "$SERVER_MODULE")" == "$SERVER_VERSION" && -d "$schema/postgresql" ]]; then
+    log "temporal server: $SERVER_VERSION already at $server (+ temporal-sql-tool, schema) [$(elapsed "$start")]"
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || { missing_tool "temporal server: 'go' not found; install Go >= 1.25 or set TEMPORAL_SERVER_PATH"; return 0; }
+  logf="$DIR/go-install-server.log"
+  work=$(mktemp -d "$DIR/server.tmp.XXXXXX")
+  CLEANUP+=("$work")
+  log "temporal server: building $SERVER_MODULE/cmd/server and cmd/tools/sql @$SERVER_VERSION with go install (several minutes when Go's caches are cold; log: $logf)"
+  if ! GOBIN="$work" go install -ldflags "-s -w" \
+    "$SERVER_MODULE/cmd/server@$SERVER_VERSION" "$SERVER_MODULE/cmd/tools/sql@$SERVER_VERSION" >"$logf" 2>&1; then
+    grep -v '^go: downloading ' "$logf" | tail -n 30 >&2 || true
+    die "temporal server: go install $SERVER_MODULE/cmd/server@$SERVER_VERSION failed; see $logf"
+  fi
+  # The schema files ship in the module's source, which go install left in the module cache.
+  src=$(go mod download -json "$SERVER_MODULE@$SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+  [[ -d "$src/schema/postgresql" ]] || die "temporal server: no schema/postgresql in the module source ($src)"
+  rm -rf "$schema"
+  mkdir -p "$schema"
+  cp -r "$src/schema/postgresql" "$schema/postgresql"
+  chmod -R u+w "$schema"
+  mv "$work/server" "$server"
+  mv "$work/sql" "$tool"
+  log "temporal server: $SERVER_VERSION installed at $server, $tool; schema in $schema [$(elapsed "$start")]"
+}
+
 # `install-tools.sh runtime` installs only what `npm start` needs (the Temporal CLI); no argument: everything.
 case "${1:-all}" in
   runtime) install_cli ;;
-  all) install_cli; install_test_server; install_postgres; install_dlms_meter; install_chromium ;;
-  *) die "usage: install-tools.sh [runtime|all]" ;;
+  cluster) install_server; install_postgres ;;
+  all) install_cli; install_test_server; install_postgres; install_dlms_meter; install_chromium; install_server ;;
+  *) die "usage: install-tools.sh [runtime|cluster|all]" ;;
 esac
 log "done in $(elapsed "$TOTAL_START") (cache: $DIR)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`): tools, type check, lint, then the jest projects unit -> workflow ->
-# integration (each only when it has test files), stopping at the first failure.
+# integration -> cluster (each only when it has test files), stopping at the first failure.
 #
 # Last line, always: `N passed, N failed` -- jest's numPassedTests / numFailedTests summed over the projects
 # that ran. A failure that has no failing test behind it (install-tools, tsc or eslint failing, a test file
@@ -82,7 +82,7 @@ jest_project() {
   t=$(now)
   local band=()
   # Integration tests share one Temporal namespace and its fixed task queues: one file at a time.
-  [[ "$project" == integration || "$project" == browser ]] && band=(--runInBand)
+  [[ "$project" == integration || "$project" == browser || "$project" == cluster ]] && band=(--runInBand)
   npx jest --selectProjects "$project" "${band[@]}" --passWithNoTests --json --outputFile "$out" || rc=$?
   if [[ $rc -ne 0 ]]; then
     # A run that failed without any failing test (e.g. globalSetup threw, or no report at all) counts as 1.
@@ -113,3 +113,4 @@ jest_project unit
 jest_project workflow
 jest_project integration
 jest_project browser
+jest_project cluster

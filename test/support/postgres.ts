@@ -33,6 +33,10 @@ export interface TestPostgres {
   readonly baseDir?: string;
   /** Stops the server and deletes its directory; a no-op for DATABASE_URL_TEST. Safe to call twice. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data, to start it again with `resume` (a database outage in a test). */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port. */
+  resume(): Promise<void>;
 }
 
 export interface StartPostgresOptions {
@@ -149,7 +153,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       ...Object.entries(settings).map(([k, v]) => `-c ${shellQuote(`${k}=${v}`)}`),
     ].join(' ');
     started = true;
-    await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', serverOpts, '-w', '-t', '60', '-s', 'start'], 90_000);
+    const startServer = () => run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', serverOpts, '-w', '-t', '60', '-s', 'start'], 90_000);
+    await startServer();
 
     const admin = new Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres' });
     await admin.connect();
@@ -167,6 +172,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       database,
       started: true,
       baseDir,
+      pause: () => run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-s', 'stop'], 60_000),
+      resume: startServer,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -196,6 +203,8 @@ function fromExistingUrl(url: string): TestPostgres {
     async stop() {
       /* not ours */
     },
+    pause: () => Promise.reject(new Error('DATABASE_URL_TEST: the database is not ours to stop')),
+    resume: () => Promise.reject(new Error('DATABASE_URL_TEST: the database is not ours to start')),
   };
 }
 
