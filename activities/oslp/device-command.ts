@@ -88,7 +88,8 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
         sequenceNumber = exchange.sequenceNumber;
         const { status, response } = fromOslpResponse(request.command, exchange.response);
         await prisma.$transaction([
-          prisma.device.update({ where: { id: device.id }, data: { sequenceNumber: exchange.sequenceNumber } }),
+          // The device answered: its last communication time (status monitoring) rides on the same update.
+          prisma.device.update({ where: { id: device.id }, data: { sequenceNumber: exchange.sequenceNumber, lastCommunicationAt: new Date() } }),
           prisma.deviceMessageLog.createMany({
             data: [
               log('TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),

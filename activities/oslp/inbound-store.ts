@@ -4,9 +4,10 @@
 import type { Counter } from '../../common/metrics';
 import type { Prisma, PrismaClient } from '../../db/client';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp/envelope';
-import type { OslpInboundStore } from '../../adapters/oslp/inbound';
+import type { OslpInboundEvent, OslpInboundStore } from '../../adapters/oslp/inbound';
 import type { OslpDeviceSequenceState } from '../../adapters/oslp/registration';
 import type { createDeviceEventFollowUp } from '../../core/devices/device-events';
+import { clockDeviationMs, restoreHeardFromDevices, storeCommunicationEvents } from '../../core/monitoring/communication';
 import { summarize } from './translate';
 
 export interface OslpInboundStoreDeps {
@@ -19,6 +20,15 @@ export interface OslpInboundStoreDeps {
 
 export function createOslpInboundStore({ prisma, followUp, framesRefused }: OslpInboundStoreDeps): OslpInboundStore {
   const deviceId = async (identification: string) => (await prisma.device.findUniqueOrThrow({ where: { identification }, select: { id: true } })).id;
+  /** Best effort, as the follow-up: the registration is stored and answered whatever happens here. */
+  const restoreOnContact = async (id: string): Promise<void> => {
+    try {
+      const changes = await restoreHeardFromDevices(prisma, [id]);
+      for (const change of changes) await followUp(change, await storeCommunicationEvents(prisma, [change]));
+    } catch {
+      // The next monitoring run restores it (it was heard from): nothing is lost.
+    }
+  };
   return {
     async findDevice(deviceUid) {
       const device = await prisma.device.findUnique({ where: { oslpDeviceUid: deviceUidToBase64(deviceUid) } });
@@ -62,14 +72,18 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
       const id = await deviceId(deviceIdentification);
       // The fingerprint is kept with the state, so an older registration frame sent again is refused too.
       return prisma.$transaction(async (tx) => {
-        if (!(await storeIfUnchanged(tx, id, expected, { ...stateColumns(state), networkAddress }))) return false;
+        if (!(await storeIfUnchanged(tx, id, expected, { ...stateColumns(state), networkAddress, lastCommunicationAt: new Date() }))) return false;
         await tx.oslpRegistration.create({ data: { deviceId: id, ...fingerprint } });
         return true;
       });
     },
 
     async confirmRegistration(deviceIdentification, expected, state, registeredAt) {
-      return storeIfUnchanged(prisma, await deviceId(deviceIdentification), expected, { ...stateColumns(state), registeredAt });
+      const id = await deviceId(deviceIdentification);
+      if (!(await storeIfUnchanged(prisma, id, expected, { ...stateColumns(state), registeredAt, lastCommunicationAt: registeredAt }))) return false;
+      // A device that registers again after it was lost is OK again at once (status monitoring).
+      await restoreOnContact(id);
+      return true;
     },
 
     async storeEvents(device, expected, state, events, receivedAt) {
@@ -78,8 +92,11 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
         select: { id: true, identification: true, deviceType: true },
       });
       // The sequence number and the events together: a stored event always belongs to an accepted message.
+      // The device's clock, as far as its events tell it (time synchronisation): the newest event time it sent.
+      const deviation = clockDeviationFromEvents(events, receivedAt);
       const stored = await prisma.$transaction(async (tx) => {
-        if (!(await storeIfUnchanged(tx, row.id, expected, stateColumns(state)))) return null;
+        const heard = { lastCommunicationAt: receivedAt, ...(deviation === null ? {} : { clockDeviationMs: deviation, clockCheckedAt: receivedAt }) };
+        if (!(await storeIfUnchanged(tx, row.id, expected, { ...stateColumns(state), ...heard }))) return null;
         return tx.deviceEvent.createManyAndReturn({
           data: events.map((event) => ({ deviceIdentification: device.deviceIdentification, ...event, receivedAt })),
         });
@@ -116,4 +133,14 @@ function stateColumns(state: OslpDeviceSequenceState) {
     randomPlatform: state.randomPlatform,
     pendingRegistrationSequenceNumber: state.pendingRegistrationSequenceNumber,
   };
+}
+
+/**
+ * OSLP carries the device's UTC clock only in its event timestamps (RegisterDevice has none; GetStatus's
+ * currentTime is local time with an offset the platform does not know). The newest event time against the
+ * moment it arrived is the deviation, give or take the second the timestamp is rounded to; null without one.
+ */
+export function clockDeviationFromEvents(events: readonly Pick<OslpInboundEvent, 'deviceTimestamp'>[], receivedAt: Date): number | null {
+  const newest = events.reduce<Date | null>((latest, e) => (e.deviceTimestamp && (!latest || e.deviceTimestamp > latest) ? e.deviceTimestamp : latest), null);
+  return newest ? clockDeviationMs(newest, receivedAt) : null;
 }
