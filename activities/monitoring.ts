@@ -1,0 +1,87 @@
+// The core activities of a device monitoring run (workflows/core/device-monitoring.ts): which devices are
+// silent, and, once they were asked, which of them became COMMUNICATION_LOST or OK again. Each change is a
+// device event, handed to the same follow-up as the events devices report (webhooks of subscribers).
+import type { Logger } from '../common/logger';
+import type { PrismaClient } from '../db/client';
+import type { createDeviceEventFollowUp } from '../core/devices/device-events';
+import {
+  findDriftingDevices,
+  findSilentDevices,
+  markSilentDevicesLost,
+  restoreHeardFromDevices,
+  silentBefore,
+  storeCommunicationEvents,
+  type CommunicationChange,
+  type SilentDevice,
+} from '../core/monitoring/communication';
+
+export interface MonitoringCheckStart {
+  /** When the check started (epoch ms, this worker's clock): a device heard from since then answered. */
+  checkStartedAtMs: number;
+  devices: SilentDevice[];
+}
+
+export interface SettledCommunication {
+  lost: string[];
+  restored: string[];
+}
+
+export interface MonitoringActivities {
+  /** The devices not heard from for silentAfterMs (oldest first, at most maxDevices), and the check's start. */
+  startMonitoringCheck(input: { silentAfterMs: number; maxDevices: number }): Promise<MonitoringCheckStart>;
+  /**
+   * Marks the asked devices not heard from since the check started COMMUNICATION_LOST, and every lost device
+   * heard from since it was lost OK again; one device event per change, and its notifications.
+   */
+  settleCommunicationStates(input: { polled: string[]; checkStartedAtMs: number }): Promise<SettledCommunication>;
+  /** Devices of a protocol whose clock is off by more than maxDeviationMs (time synchronisation). */
+  findDriftingDevices(input: { protocol: SilentDevice['protocol']; maxDeviationMs: number; limit: number }): Promise<string[]>;
+}
+
+export interface MonitoringActivityDeps {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Notifies subscribers of the state changes; without it the events are stored only. */
+  followUp?: ReturnType<typeof createDeviceEventFollowUp>;
+}
+
+export function createMonitoringActivities({ prisma, logger, followUp }: MonitoringActivityDeps): MonitoringActivities {
+  const announce = async (changes: CommunicationChange[]): Promise<void> => {
+    const events = await storeCommunicationEvents(prisma, changes);
+    if (!followUp) return;
+    const byDevice = new Map(changes.map((change) => [change.identification, change]));
+    // One follow-up per device (its subscriptions), a few at a time: a run's changes are the silent devices.
+    const queue = [...events];
+    const lane = async (): Promise<void> => {
+      for (let event = queue.shift(); event; event = queue.shift()) {
+        const device = byDevice.get(event.deviceIdentification);
+        if (device) await followUp(device, [event]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, lane));
+  };
+
+  return {
+    async startMonitoringCheck({ silentAfterMs, maxDevices }) {
+      const now = new Date();
+      const devices = await findSilentDevices(prisma, silentBefore(now, silentAfterMs), maxDevices);
+      if (devices.length === maxDevices) logger.warn('more silent devices than one monitoring run asks; the rest wait for the next run', { maxDevices });
+      return { checkStartedAtMs: now.getTime(), devices };
+    },
+
+    async settleCommunicationStates({ polled, checkStartedAtMs }) {
+      // A retried activity finds the changes made already and makes no second event for them.
+      const lost = await markSilentDevicesLost(prisma, polled, new Date(checkStartedAtMs));
+      const restored = await restoreHeardFromDevices(prisma);
+      await announce([...lost, ...restored]);
+      if (lost.length || restored.length) {
+        logger.info('device communication states changed', { lost: lost.length, restored: restored.length, polled: polled.length });
+      }
+      return { lost: lost.map((d) => d.identification), restored: restored.map((d) => d.identification) };
+    },
+
+    async findDriftingDevices({ protocol, maxDeviationMs, limit }) {
+      return findDriftingDevices(prisma, protocol, maxDeviationMs, limit);
+    },
+  };
+}
