@@ -11,7 +11,7 @@
 // A device that does not answer is no failure of the run: the run records what it found and ends.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DlmsCommand, CosemOperation } from '../../common/device-commands';
-import type { BatchAdapterActivities, DlmsAdapterActivities } from '../../core/adapter-contract';
+import type { AdapterActivities, BatchAdapterActivities, DlmsAdapterActivities } from '../../core/adapter-contract';
 import { adapterTaskQueue, coreTaskQueue, type Protocol } from '../../core/protocols';
 import type { MonitoringActivities } from '../../activities/monitoring';
 
@@ -87,8 +87,21 @@ export async function deviceMonitoringWorkflow(input: DeviceMonitoringInput): Pr
       },
     );
 
-  /** How each protocol's devices are asked; a protocol added to the registry without one fails `tsc`. */
-  const askers: Record<Protocol, (devices: string[]) => Promise<void>> = {
+  /** A protocol without an asker of its own: a getStatus per device, through its adapter's generic activity. */
+  const askOneByOne = (protocol: Protocol) => {
+    const adapter = proxyActivities<AdapterActivities>({
+      taskQueue: adapterTaskQueue(protocol),
+      startToCloseTimeout: input.attemptTimeoutMs,
+      retry: { maximumAttempts: 1 },
+    });
+    return (devices: string[]) =>
+      eachLimited(devices, meterConcurrency, async (deviceIdentification) => {
+        await adapter.executeDeviceCommand({ correlationUid, deviceIdentification, command: { kind: 'getStatus' } }).catch(() => undefined);
+      });
+  };
+
+  /** How each protocol's devices are asked; a protocol added to the registry is asked one device at a time. */
+  const askers: Partial<Record<Protocol, (devices: string[]) => Promise<void>>> = {
     OSLP: async (devices) => {
       for (let i = 0; i < devices.length; i += batchSize) {
         try {
@@ -114,7 +127,7 @@ export async function deviceMonitoringWorkflow(input: DeviceMonitoringInput): Pr
   const check = await core.startMonitoringCheck({ silentAfterMs: input.silentAfterMs, maxDevices: input.maxDevices ?? 20_000 });
   const byProtocol = new Map<Protocol, string[]>();
   for (const device of check.devices) byProtocol.set(device.protocol, [...(byProtocol.get(device.protocol) ?? []), device.deviceIdentification]);
-  await Promise.all([...byProtocol].map(([protocol, devices]) => askers[protocol](devices)));
+  await Promise.all([...byProtocol].map(([protocol, devices]) => (askers[protocol] ?? askOneByOne(protocol))(devices)));
 
   const settled = await core.settleCommunicationStates({
     polled: check.devices.map((d) => d.deviceIdentification),
