@@ -48,10 +48,17 @@ export interface MonitoringActivityDeps {
 export function createMonitoringActivities({ prisma, logger, followUp }: MonitoringActivityDeps): MonitoringActivities {
   const announce = async (changes: CommunicationChange[]): Promise<void> => {
     const events = await storeCommunicationEvents(prisma, changes);
-    if (!followUp) return;
-    const byDevice = new Map(changes.map((change) => [change.identification, change]));
+    if (!followUp || changes.length === 0) return;
+    // Most devices have no subscriber: one statement finds those that do, and only they get a follow-up.
+    const subscribed = await prisma.eventSubscription.findMany({
+      where: { deviceId: { in: changes.map((change) => change.id) } },
+      select: { deviceId: true },
+      distinct: ['deviceId'],
+    });
+    const withSubscribers = new Set(subscribed.map((s) => s.deviceId));
+    const byDevice = new Map(changes.filter((change) => withSubscribers.has(change.id)).map((change) => [change.identification, change]));
     // One follow-up per device (its subscriptions), a few at a time: a run's changes are the silent devices.
-    const queue = [...events];
+    const queue = events.filter((event) => byDevice.has(event.deviceIdentification));
     const lane = async (): Promise<void> => {
       for (let event = queue.shift(); event; event = queue.shift()) {
         const device = byDevice.get(event.deviceIdentification);
