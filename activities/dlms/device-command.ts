@@ -11,6 +11,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type {
   CosemOperation,
   CosemOperationResult,
+  CosemValue,
   DeviceCommandOutcome,
   DeviceCommandRequest,
   DeviceFailureDetails,
@@ -25,6 +26,7 @@ import type { Prisma, PrismaClient } from '../../db/client';
 import {
   DlmsError,
   associate as dlmsAssociate,
+  decodeCosemDateTime,
   globalKeyTransferParameter,
   type DlmsAssociation,
   type DlmsConnectionSettings,
@@ -127,10 +129,21 @@ export function meterClockDeviation(operations: readonly CosemOperation[], resul
       if (operation.value.type === 'date-time-now') deviation = 0;
       return;
     }
-    const value = result.value;
-    if (value?.type === 'date-time' && value.instant) deviation = clockDeviationMs(new Date(value.instant), now);
+    const meterTime = meterInstant(result.value);
+    if (meterTime) deviation = clockDeviationMs(meterTime, now);
   });
   return deviation;
+}
+
+/** The instant of a clock value: a date-time, or the 12-byte (24 hex digits) octet-string most meters send the clock as. */
+function meterInstant(value: CosemValue | undefined): Date | undefined {
+  if (value?.type === 'date-time') return value.instant ? new Date(value.instant) : undefined;
+  if (value?.type !== 'octet-string' || value.hex.length !== 24) return undefined;
+  try {
+    return decodeCosemDateTime(Buffer.from(value.hex, 'hex')).date ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Generic commands are refused as UNSUPPORTED_COMMAND, so a meter in a generic request gets a clear result. */

@@ -59,6 +59,10 @@ describe('clock deviation', () => {
     expect(meterClockDeviation([read, write], [meterTime('2026-12-05T11:58:30Z'), { ok: true }], now)).toBe(0);
     expect(meterClockDeviation([read], [{ ok: false, errorCode: 'DATA_ACCESS', message: 'x' }], now)).toBeUndefined();
     expect(meterClockDeviation([read], [meterTime(null)], now)).toBeUndefined();
+    // Most meters send the clock as a 12-byte octet-string: 2026-12-05 11:59:00 UTC, deviation 0.
+    const octets = { ok: true as const, value: { type: 'octet-string' as const, hex: '07EA0C0506' + '0B3B0000' + '000000' } };
+    expect(meterClockDeviation([read], [octets], now)).toBe(-60_000);
+    expect(meterClockDeviation([read], [{ ok: true, value: { type: 'octet-string', hex: '0102' } }], now)).toBeUndefined();
     expect(meterClockDeviation([{ op: 'get', attribute: { classId: 3, obis: '1.0.1.8.0.255', attribute: 2 } }], [{ ok: true, value: { type: 'uint32', value: 5 } }], now)).toBeUndefined();
     expect(meterClockDeviation([read], undefined, now)).toBeUndefined();
   });
