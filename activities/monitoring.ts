@@ -3,7 +3,7 @@
 // device event, handed to the same follow-up as the events devices report (webhooks of subscribers).
 import type { Logger } from '../common/logger';
 import type { PrismaClient } from '../db/client';
-import type { createDeviceEventFollowUp } from '../core/devices/device-events';
+import type { createDeviceEventFollowUp, StoredDeviceEvent } from '../core/devices/device-events';
 import {
   findDriftingDevices,
   findSilentDevices,
@@ -46,8 +46,8 @@ export interface MonitoringActivityDeps {
 }
 
 export function createMonitoringActivities({ prisma, logger, followUp }: MonitoringActivityDeps): MonitoringActivities {
-  const announce = async (changes: CommunicationChange[]): Promise<void> => {
-    const events = await storeCommunicationEvents(prisma, changes);
+  /** Notifies the subscribers of the changes' events (best effort, as for events devices report). */
+  const announce = async (changes: CommunicationChange[], events: StoredDeviceEvent[]): Promise<void> => {
     if (!followUp || changes.length === 0) return;
     // Most devices have no subscriber: one statement finds those that do, and only they get a follow-up.
     const subscribed = await prisma.eventSubscription.findMany({
@@ -77,10 +77,14 @@ export function createMonitoringActivities({ prisma, logger, followUp }: Monitor
     },
 
     async settleCommunicationStates({ polled, checkStartedAtMs }) {
-      // A retried activity finds the changes made already and makes no second event for them.
-      const lost = await markSilentDevicesLost(prisma, polled, new Date(checkStartedAtMs));
-      const restored = await restoreHeardFromDevices(prisma);
-      await announce([...lost, ...restored]);
+      // The changes and their events in one transaction: a retried activity finds the changes made already
+      // and makes no second event for them, and never a change without its event.
+      const { lost, restored, events } = await prisma.$transaction(async (tx) => {
+        const lost = await markSilentDevicesLost(tx, polled, new Date(checkStartedAtMs));
+        const restored = await restoreHeardFromDevices(tx);
+        return { lost, restored, events: await storeCommunicationEvents(tx, [...lost, ...restored]) };
+      });
+      await announce([...lost, ...restored], events);
       if (lost.length || restored.length) {
         logger.info('device communication states changed', { lost: lost.length, restored: restored.length, polled: polled.length });
       }

@@ -23,8 +23,11 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
   /** Best effort, as the follow-up: the registration is stored and answered whatever happens here. */
   const restoreOnContact = async (id: string): Promise<void> => {
     try {
-      const changes = await restoreHeardFromDevices(prisma, [id]);
-      for (const change of changes) await followUp(change, await storeCommunicationEvents(prisma, [change]));
+      const { changes, events } = await prisma.$transaction(async (tx) => {
+        const changes = await restoreHeardFromDevices(tx, [id]);
+        return { changes, events: await storeCommunicationEvents(tx, changes) };
+      });
+      for (const change of changes) await followUp(change, events);
     } catch {
       // The next monitoring run restores it (it was heard from): nothing is lost.
     }

@@ -76,6 +76,9 @@ export function sqlTimestamp(date: Date): Prisma.Sql {
   return Prisma.sql`${date.toISOString()}::timestamp(3)`;
 }
 
+/** A client or an interactive transaction's: the state changes and their events are written together. */
+export type MonitoringDb = Pick<PrismaClient, '$queryRaw' | 'deviceEvent'>;
+
 interface ChangedRow {
   id: string;
   identification: string;
@@ -84,7 +87,7 @@ interface ChangedRow {
 
 /** Devices of `identifications` still OK and not heard from since `checkStartedAt` become COMMUNICATION_LOST. */
 export async function markSilentDevicesLost(
-  prisma: PrismaClient,
+  prisma: MonitoringDb,
   identifications: readonly string[],
   checkStartedAt: Date,
   now: Date = new Date(),
@@ -104,7 +107,7 @@ export async function markSilentDevicesLost(
  * Lost devices heard from since they were lost are OK again (all of them, or only `deviceIds`): any exchange
  * counts, so a device that answered a user's command or registered is back without waiting for a check.
  */
-export async function restoreHeardFromDevices(prisma: PrismaClient, deviceIds?: readonly string[], now: Date = new Date()): Promise<CommunicationChange[]> {
+export async function restoreHeardFromDevices(prisma: MonitoringDb, deviceIds?: readonly string[], now: Date = new Date()): Promise<CommunicationChange[]> {
   const only = deviceIds ? Prisma.sql`AND "id" = ANY(${[...deviceIds]}::text[])` : Prisma.empty;
   const rows = await prisma.$queryRaw<ChangedRow[]>`
     UPDATE "Device" SET "communicationState" = 'OK', "communicationStateChangedAt" = ${sqlTimestamp(now)}
@@ -118,7 +121,7 @@ export async function restoreHeardFromDevices(prisma: PrismaClient, deviceIds?: 
 
 /** One device event per change (stored like the events devices report), in one statement. */
 export async function storeCommunicationEvents(
-  prisma: PrismaClient,
+  prisma: MonitoringDb,
   changes: readonly CommunicationChange[],
   receivedAt: Date = new Date(),
 ): Promise<StoredDeviceEvent[]> {
