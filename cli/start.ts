@@ -20,6 +20,7 @@ import { watchWorker } from '../worker/worker-metrics';
 import { openDatabase, type Database } from '../db/client';
 import { migrateToLatest, pendingMigrations } from '../db/migrate';
 import { createCoreWorker } from '../worker/core-worker';
+import { deviceMonitoringScheduleId, deviceMonitoringSettingsFrom, ensureDeviceMonitoringSchedule } from '../core/monitoring/schedule';
 import { startRetentionJob } from '../worker/retention';
 import { startProtocolAdapter } from '../worker/adapters';
 import { protocolRegistry } from '../core/protocols';
@@ -151,7 +152,13 @@ async function main(): Promise<void> {
     if (added.length) logger.info('search attributes registered', { added });
 
     if (selected.has('worker')) {
-      const worker = await createCoreWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, prisma: db.prisma, logger });
+      const worker = await createCoreWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        prisma: db.prisma,
+        logger,
+        notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
+      });
       const running = worker.run();
       watch(worker);
       stops.push(async () => {
@@ -159,6 +166,10 @@ async function main(): Promise<void> {
         await running;
       });
       printed.push(`Core worker          task queue "core"`);
+      // Device status monitoring and time synchronisation: the platform's schedule, as configured now.
+      const monitoring = deviceMonitoringSettingsFrom(config);
+      await ensureDeviceMonitoringSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), monitoring);
+      printed.push(`Device monitoring    every ${monitoring.intervalMs / 1000} s (schedule "${deviceMonitoringScheduleId}")`);
       const retention = startRetentionJob({ prisma: db.prisma, retentionDays: config.REQUEST_RETENTION_DAYS, logger });
       stops.push(async () => retention.stop());
     }

@@ -57,6 +57,14 @@ const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Device status monitoring: how often a run starts (OSGP's connection check ran every 10 minutes). */
+  DEVICE_MONITORING_INTERVAL_MS: positiveMs.default(10 * 60 * 1000),
+  /** A device not heard from for this long is asked for its status by the next run (and lost if silent). */
+  DEVICE_SILENT_AFTER_MS: positiveMs.default(24 * 60 * 60 * 1000),
+  /** Devices one monitoring run asks at most (the oldest silent first; the rest in the next run). */
+  DEVICE_MONITORING_MAX_DEVICES: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  /** Time synchronisation: device clocks further off than this are set to the platform's time (DLMS). */
+  MAX_CLOCK_DEVIATION_MS: positiveMs.default(60_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

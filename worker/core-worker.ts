@@ -1,5 +1,6 @@
 // The core worker: domain workflows and the core activities that keep request records and notify
 // organisations' webhooks.
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { coreTaskQueue } from '../core/protocols';
 import { createLogger, type Logger } from '../common/logger';
@@ -9,6 +10,8 @@ import { createRequestActivities } from '../activities/requests';
 import { createGroupActivities } from '../activities/groups';
 import { createLightingRunActivities } from '../activities/lighting-runs';
 import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle';
+import { createMonitoringActivities } from '../activities/monitoring';
+import { createDeviceEventFollowUp } from '../core/devices/device-events';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -22,6 +25,8 @@ export interface CoreWorkerOptions {
    * else the workflows are bundled at start.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How long webhook notifications of device events (communication state changes) are retried; default 24 h. */
+  notificationRetryPeriodMs?: number;
 }
 
 export { workflowsPath };
@@ -29,6 +34,13 @@ export { workflowsPath };
 export async function createCoreWorker(options: CoreWorkerOptions): Promise<Worker> {
   const logger = (options.logger ?? createLogger({ component: 'core-worker' })).child({ worker: 'core' });
   const workflowBundle = options.workflowBundle ?? prebuiltWorkflowBundle();
+  // Communication state changes are device events: subscribers are notified as of events devices report.
+  const followUp = createDeviceEventFollowUp({
+    prisma: options.prisma,
+    logger,
+    temporal: new Client({ connection: options.connection, namespace: options.namespace }),
+    notificationRetryPeriodMs: options.notificationRetryPeriodMs,
+  });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -39,6 +51,7 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
       ...createGroupActivities(options.prisma),
       ...createNotificationActivities({ prisma: options.prisma, logger }),
       ...createLightingRunActivities(options.prisma),
+      ...createMonitoringActivities({ prisma: options.prisma, logger, followUp }),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
     // The SDK's default sizes the cache from the heap limit (about 2,300 workflows at ~1 MB each on a 4 GB

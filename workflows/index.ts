@@ -6,6 +6,8 @@ export { startDeviceTestWorkflow } from './core/start-device-test';
 export { stopDeviceTestWorkflow } from './core/stop-device-test';
 export { setRebootWorkflow } from './core/set-reboot';
 export { setEventNotificationsWorkflow } from './core/set-event-notifications';
+// Device status monitoring and time synchronisation: one run per interval of a platform-wide Temporal Schedule.
+export { deviceMonitoringWorkflow } from './core/device-monitoring';
 export { progressQuery } from './common/device-request';
 export { deviceEventNotificationWorkflow } from './notifications/device-event-notification';
 export { organisationNotificationsWorkflow } from './notifications/organisation-queue';

@@ -11,6 +11,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type {
   CosemOperation,
   CosemOperationResult,
+  CosemValue,
   DeviceCommandOutcome,
   DeviceCommandRequest,
   DeviceFailureDetails,
@@ -25,12 +26,14 @@ import type { Prisma, PrismaClient } from '../../db/client';
 import {
   DlmsError,
   associate as dlmsAssociate,
+  decodeCosemDateTime,
   globalKeyTransferParameter,
   type DlmsAssociation,
   type DlmsConnectionSettings,
   type GlobalKeyType,
 } from '../../adapters/dlms';
 import { DlmsKeyStoreError, type DlmsKeyStore, type DlmsSecretPurpose } from '../../core/keys/dlms-key-store';
+import { clockDeviationMs } from '../../core/monitoring/communication';
 import { MeterBusyError, createMeterLock, type MeterLock } from './meter-lock';
 import { describeOperation, describeValue, fromDlmsData, fromObjectList, toDlmsData, toSelectiveAccess } from './translate';
 
@@ -107,6 +110,42 @@ export function classifyDlmsFailure(error: unknown): Classified {
   if (error instanceof KeyTransferRefusedError) return { type: 'KEY_TRANSFER_REFUSED', permanent: true, message };
   if (error instanceof DlmsKeyStoreError) return { type: 'DEVICE_NOT_REACHABLE_CONFIG', permanent: true, message };
   return { type: 'DEVICE_ERROR', permanent: false, message };
+}
+
+/** The meter's clock (COSEM class 8, attribute 2 is its time). */
+const clockObis = '0.0.1.0.0.255';
+
+/**
+ * The meter's clock deviation from one action's operations and results: a read of the clock gives its
+ * time against `now` (the answer has just arrived); a write of the platform's time (date-time-now) makes it 0.
+ * The last clock operation of the action counts; undefined when none answered.
+ */
+export function meterClockDeviation(operations: readonly CosemOperation[], results: readonly CosemOperationResult[] | undefined, now: Date): number | undefined {
+  let deviation: number | undefined;
+  operations.forEach((operation, i) => {
+    const result = results?.[i];
+    if (!result?.ok || operation.op === 'action' || operation.op === 'objectList' || operation.op === 'globalKeyTransfer') return;
+    const { classId, obis, attribute } = operation.attribute;
+    if (classId !== 8 || obis !== clockObis || attribute !== 2) return;
+    if (operation.op === 'set') {
+      if (operation.value.type === 'date-time-now') deviation = 0;
+      return;
+    }
+    const meterTime = meterInstant(result.value);
+    if (meterTime) deviation = clockDeviationMs(meterTime, now);
+  });
+  return deviation;
+}
+
+/** The instant of a clock value: a date-time, or the 12-byte (24 hex digits) octet-string most meters send the clock as. */
+function meterInstant(value: CosemValue | undefined): Date | undefined {
+  if (value?.type === 'date-time') return value.instant ? new Date(value.instant) : undefined;
+  if (value?.type !== 'octet-string' || value.hex.length !== 24) return undefined;
+  try {
+    return decodeCosemDateTime(Buffer.from(value.hex, 'hex')).date ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Generic commands are refused as UNSUPPORTED_COMMAND, so a meter in a generic request gets a clear result. */
@@ -188,6 +227,8 @@ export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities 
           messages.push(log('FROM_DEVICE', 'AARE', 'OK', transferredEarlier ? 'associated with the transferred keys: the meter holds them; stored' : 'associated'));
           const results: DlmsActionResult[] = [];
           let linkLost: Classified | undefined;
+          /** The meter's clock minus the platform's, when an action read or set its clock (time synchronisation). */
+          let clockDeviation: number | undefined;
           try {
             for (const action of command.actions) {
               if (linkLost) {
@@ -201,6 +242,7 @@ export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities 
               messages.push(log('TO_DEVICE', 'action', 'SENT', `action ${action.id}: ${action.operations.map(describeOperation).join('; ')}`));
               const outcome = await runAction(association, action.operations, (operation) => transferKeys(association, operation, device.identification, meter));
               results.push({ id: action.id, ...outcome.result });
+              clockDeviation = meterClockDeviation(action.operations, outcome.result.results, new Date()) ?? clockDeviation;
               messages.push(
                 log('FROM_DEVICE', 'action', outcome.result.outcome, `action ${action.id}: ${outcome.result.message ?? (outcome.result.results ?? []).map((r) => (r.ok ? describeValue(r.value) : r.errorCode)).join('; ')}`),
               );
@@ -218,6 +260,12 @@ export function createDlmsActivities(deps: DlmsActivityDeps): AdapterActivities 
                 ...(meter.authentication === 'HIGH_GMAC' ? { invocationCounter: BigInt(association.invocationCounter) } : {}),
                 ...(serverSystemTitle ? { serverSystemTitle } : {}),
               },
+            });
+            // Associated: the meter communicates (status monitoring), and its clock deviation if one was read.
+            const heardAt = new Date();
+            await prisma.device.update({
+              where: { id: device.id },
+              data: { lastCommunicationAt: heardAt, ...(clockDeviation === undefined ? {} : { clockDeviationMs: clockDeviation, clockCheckedAt: heardAt }) },
             });
           }
           const okCount = results.filter((r) => r.outcome === 'OK').length;

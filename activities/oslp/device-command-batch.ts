@@ -32,6 +32,7 @@ import {
   type OslpDeviceRecord,
 } from './device-exchange';
 import { fromOslpResponse, toOslpExchanges } from './translate';
+import { sqlTimestamp } from '../../core/monitoring/communication';
 
 export interface OslpBatchActivityDeps {
   prisma: PrismaClient;
@@ -268,12 +269,15 @@ class DeviceBatch {
   }
 }
 
-/** The newest sequence number of many devices in one statement (PostgreSQL and PGlite alike). */
-export async function storeSequenceNumbers(prisma: PrismaClient, byDeviceId: ReadonlyMap<string, number>): Promise<void> {
+/**
+ * The newest sequence number of many devices that answered, in one statement (PostgreSQL and PGlite alike);
+ * the same statement stamps their last communication time (status monitoring), so that costs nothing extra.
+ */
+export async function storeSequenceNumbers(prisma: PrismaClient, byDeviceId: ReadonlyMap<string, number>, heardAt: Date = new Date()): Promise<void> {
   const ids = [...byDeviceId.keys()];
   const numbers = [...byDeviceId.values()];
   await prisma.$executeRaw`
-    UPDATE "Device" AS d SET "sequenceNumber" = u.seq, "updatedAt" = now()
+    UPDATE "Device" AS d SET "sequenceNumber" = u.seq, "lastCommunicationAt" = ${sqlTimestamp(heardAt)}, "updatedAt" = now()
     FROM unnest(${ids}::text[], ${numbers}::int[]) AS u(id, seq)
     WHERE d."id" = u.id`;
 }

@@ -177,8 +177,11 @@ export async function insertMessageLogRows(prisma: PrismaClient, rows: readonly 
  * modifying WITH): atomic as the transaction it replaces, in one round trip instead of four.
  */
 export async function recordExchange(prisma: PrismaClient, deviceId: string, sequenceNumber: number, rows: readonly MessageLogRow[]): Promise<void> {
+  // The device answered: its last communication time (status monitoring) rides on the same statement.
+  const now = new Date().toISOString();
   await prisma.$executeRaw`WITH "sequence" AS (
-      UPDATE "Device" SET "sequenceNumber" = ${sequenceNumber}, "updatedAt" = ${new Date().toISOString()}::timestamp(3) WHERE "id" = ${deviceId}
+      UPDATE "Device" SET "sequenceNumber" = ${sequenceNumber}, "lastCommunicationAt" = ${now}::timestamp(3), "updatedAt" = ${now}::timestamp(3)
+      WHERE "id" = ${deviceId}
     ) ${columnArraysInsert(messageLogInsert(rows))}`;
 }
 

@@ -4,9 +4,10 @@
 import type { Counter } from '../../common/metrics';
 import type { Prisma, PrismaClient } from '../../db/client';
 import { deviceUidToBase64, publicKeyFromPem } from '../../adapters/oslp/envelope';
-import type { OslpInboundStore } from '../../adapters/oslp/inbound';
+import type { OslpInboundEvent, OslpInboundStore } from '../../adapters/oslp/inbound';
 import type { OslpDeviceSequenceState } from '../../adapters/oslp/registration';
 import type { createDeviceEventFollowUp } from '../../core/devices/device-events';
+import { clockDeviationMs, restoreHeardFromDevices, storeCommunicationEvents } from '../../core/monitoring/communication';
 import { summarize } from './translate';
 
 export interface OslpInboundStoreDeps {
@@ -18,6 +19,18 @@ export interface OslpInboundStoreDeps {
 }
 
 export function createOslpInboundStore({ prisma, followUp, framesRefused }: OslpInboundStoreDeps): OslpInboundStore {
+  /** Best effort, as the follow-up: the registration is stored and answered whatever happens here. */
+  const restoreOnContact = async (id: string): Promise<void> => {
+    try {
+      const { changes, events } = await prisma.$transaction(async (tx) => {
+        const changes = await restoreHeardFromDevices(tx, [id]);
+        return { changes, events: await storeCommunicationEvents(tx, changes) };
+      });
+      for (const change of changes) await followUp(change, events);
+    } catch {
+      // The next monitoring run restores it (it was heard from): nothing is lost.
+    }
+  };
   return {
     async findDevice(deviceUid) {
       const device = await prisma.device.findUnique({
@@ -78,7 +91,7 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
           UPDATE "Device"
           SET "sequenceNumber" = ${state.sequenceNumber}, "randomDevice" = ${state.randomDevice},
               "randomPlatform" = ${state.randomPlatform}, "pendingRegistrationSequenceNumber" = ${state.pendingRegistrationSequenceNumber},
-              "networkAddress" = ${networkAddress}, "updatedAt" = CURRENT_TIMESTAMP
+              "networkAddress" = ${networkAddress}, "lastCommunicationAt" = CURRENT_TIMESTAMP, "updatedAt" = CURRENT_TIMESTAMP
           WHERE "identification" = ${deviceIdentification}
             AND "sequenceNumber" IS NOT DISTINCT FROM ${expected.sequenceNumber}::integer
             AND "randomDevice" IS NOT DISTINCT FROM ${expected.randomDevice}::integer
@@ -92,13 +105,20 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
     },
 
     async confirmRegistration(deviceIdentification, expected, state, registeredAt) {
-      return (await storeIfUnchanged(prisma, deviceIdentification, expected, { ...stateColumns(state), registeredAt })) !== null;
+      const id = await storeIfUnchanged(prisma, deviceIdentification, expected, { ...stateColumns(state), registeredAt, lastCommunicationAt: registeredAt });
+      if (id === null) return false;
+      // A device that registers again after it was lost is OK again at once (status monitoring).
+      await restoreOnContact(id);
+      return true;
     },
 
     async storeEvents(device, expected, state, events, receivedAt) {
       // The sequence number and the events together: a stored event always belongs to an accepted message.
+      // The device's clock, as far as its events tell it (time synchronisation): the newest event time it sent.
+      const deviation = clockDeviationFromEvents(events, receivedAt);
       const stored = await prisma.$transaction(async (tx) => {
-        const id = await storeIfUnchanged(tx, device.deviceIdentification, expected, stateColumns(state));
+        const heard = { lastCommunicationAt: receivedAt, ...(deviation === null ? {} : { clockDeviationMs: deviation, clockCheckedAt: receivedAt }) };
+        const id = await storeIfUnchanged(tx, device.deviceIdentification, expected, { ...stateColumns(state), ...heard });
         if (id === null) return null;
         const rows = await tx.deviceEvent.createManyAndReturn({
           data: events.map((event) => ({ deviceIdentification: device.deviceIdentification, ...event, receivedAt })),
@@ -137,4 +157,14 @@ function stateColumns(state: OslpDeviceSequenceState) {
     randomPlatform: state.randomPlatform,
     pendingRegistrationSequenceNumber: state.pendingRegistrationSequenceNumber,
   };
+}
+
+/**
+ * OSLP carries the device's UTC clock only in its event timestamps (RegisterDevice has none; GetStatus's
+ * currentTime is local time with an offset the platform does not know). The newest event time against the
+ * moment it arrived is the deviation, give or take the second the timestamp is rounded to; null without one.
+ */
+export function clockDeviationFromEvents(events: readonly Pick<OslpInboundEvent, 'deviceTimestamp'>[], receivedAt: Date): number | null {
+  const newest = events.reduce<Date | null>((latest, e) => (e.deviceTimestamp && (!latest || e.deviceTimestamp > latest) ? e.deviceTimestamp : latest), null);
+  return newest ? clockDeviationMs(newest, receivedAt) : null;
 }

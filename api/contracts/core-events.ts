@@ -44,12 +44,15 @@ export const deviceEventTypes = [
   'SECURITY_EVENTS_INVALID_CERTIFICATE',
 ] as const;
 
-export const deviceEventType = z.enum(deviceEventTypes);
+/** Events the platform itself records for a device: status monitoring's communication state changes. */
+export const platformEventTypes = ['COMMUNICATION_LOST', 'COMMUNICATION_RESTORED'] as const;
+
+export const deviceEventType = z.enum([...deviceEventTypes, ...platformEventTypes]);
 
 export const deviceEvent = z.object({
   eventId: z.string().describe('Increases in the order the platform stored the events'),
   deviceIdentification: z.string(),
-  eventType: z.string().describe('The OSLP event name'),
+  eventType: z.string().describe('The OSLP event name, or COMMUNICATION_LOST / COMMUNICATION_RESTORED (status monitoring)'),
   index: z.number().int().nullable().describe('The light or relay the event is about, when the device said'),
   description: z.string().nullable(),
   deviceTimestamp: z.string().nullable().describe("The device's clock (UTC) when the event happened, if it sent a valid one"),
@@ -145,7 +148,7 @@ export const coreEventsContract = c.router({
       eventTypes: z
         .array(deviceEventType)
         .min(1)
-        .max(deviceEventTypes.length)
+        .max(deviceEventTypes.length + platformEventTypes.length)
         .refine((types) => new Set(types).size === types.length, { message: 'lists an event type twice' })
         .optional()
         .describe('Leave out for every event type'),

@@ -33,6 +33,10 @@ export const deviceLifecycleStatuses = [
 ] as const;
 export const deviceLifecycleStatus = z.enum(deviceLifecycleStatuses);
 
+/** Status monitoring: whether a device answers (core/monitoring/communication.ts; contract-agreements.test.ts keeps both alike). */
+export const communicationStates = ['OK', 'COMMUNICATION_LOST'] as const;
+export const communicationState = z.enum(communicationStates);
+
 export const device = z.object({
   deviceIdentification: z.string(),
   alias: z.string().nullable(),
@@ -47,6 +51,14 @@ export const device = z.object({
   inMaintenance: z.boolean(),
   lifecycleStatus: deviceLifecycleStatus,
   registeredAt: z.string().nullable(),
+  lastCommunicationAt: z.string().nullable().describe('When the platform last exchanged a message with the device (either direction)'),
+  communicationState: communicationState.describe('COMMUNICATION_LOST: the device stayed silent to a status monitoring check'),
+  clockDeviationMs: z
+    .number()
+    .int()
+    .nullable()
+    .describe("The device's clock minus the platform's (ms) when last measured (DLMS clock reads, OSLP event times)"),
+  clockCheckedAt: z.string().nullable(),
 });
 export type DeviceView = z.infer<typeof device>;
 
@@ -138,6 +150,7 @@ export const findDevicesQuery = z
     activated: queryBoolean.optional(),
     inMaintenance: queryBoolean.optional(),
     lifecycleStatus: deviceLifecycleStatus.optional(),
+    communicationState: communicationState.optional(),
     minLat: z.coerce.number().min(-90).max(90).optional(),
     maxLat: z.coerce.number().min(-90).max(90).optional(),
     minLon: z.coerce.number().min(-180).max(180).optional(),

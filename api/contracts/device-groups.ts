@@ -4,7 +4,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { errorResponse, identification, protocol, standardErrors, text } from './common';
-import { device, deviceIdentificationPrefix, deviceLifecycleStatus } from './core';
+import { communicationState, device, deviceIdentificationPrefix, deviceLifecycleStatus } from './core';
 
 const c = initContract();
 
@@ -20,6 +20,7 @@ export const deviceFilter = z
     activated: z.boolean().optional(),
     inMaintenance: z.boolean().optional(),
     lifecycleStatus: deviceLifecycleStatus.optional(),
+    communicationState: communicationState.optional(),
     minLat: z.number().min(-90).max(90).optional(),
     maxLat: z.number().min(-90).max(90).optional(),
     minLon: z.number().min(-180).max(180).optional(),

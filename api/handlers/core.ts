@@ -44,6 +44,10 @@ export function toDeviceView(device: DeviceRow): DeviceView {
     inMaintenance: device.inMaintenance,
     lifecycleStatus: device.lifecycleStatus,
     registeredAt: device.registeredAt?.toISOString() ?? null,
+    lastCommunicationAt: device.lastCommunicationAt?.toISOString() ?? null,
+    communicationState: device.communicationState,
+    clockDeviationMs: device.clockDeviationMs,
+    clockCheckedAt: device.clockCheckedAt?.toISOString() ?? null,
   };
 }
 

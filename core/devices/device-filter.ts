@@ -2,6 +2,7 @@
 // filter-based device groups (resolved when a group request runs), so both always agree on what a filter means.
 import type { Prisma } from '../../db/client';
 import type { DeviceLifecycleStatus } from '../../generated/prisma/enums';
+import type { CommunicationState } from '../monitoring/communication';
 import type { AuthenticatedOrganisation } from '../organisations';
 import type { Protocol } from '../protocols';
 
@@ -13,6 +14,8 @@ export interface DeviceFilter {
   activated?: boolean;
   inMaintenance?: boolean;
   lifecycleStatus?: DeviceLifecycleStatus;
+  /** Status monitoring: OK or COMMUNICATION_LOST. */
+  communicationState?: CommunicationState;
   minLat?: number;
   maxLat?: number;
   minLon?: number;
@@ -51,6 +54,7 @@ export function deviceFilterWhere(filter: DeviceFilter, viewer: DeviceViewer): P
     ...(filter.activated !== undefined ? { activated: filter.activated } : {}),
     ...(filter.inMaintenance !== undefined ? { inMaintenance: filter.inMaintenance } : {}),
     ...(filter.lifecycleStatus ? { lifecycleStatus: filter.lifecycleStatus } : {}),
+    ...(filter.communicationState ? { communicationState: filter.communicationState } : {}),
     ...(latitude ? { latitude } : {}),
     ...(longitude ? { longitude } : {}),
   };

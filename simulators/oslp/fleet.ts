@@ -6,7 +6,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import { buildDeviceUid, decodeEnvelope, readFrame } from '../../adapters/oslp';
-import { SimulatedOslpDevice, type DeviceAction, type PlatformEndpoint } from './simulated-device';
+import { SimulatedOslpDevice, type DeviceAction, type PlatformEndpoint, type SilenceMode } from './simulated-device';
 
 export interface OslpSimulatorFleetOptions {
   count: number;
@@ -47,6 +47,10 @@ export interface OslpSimulatorFleet {
   host: string;
   port: number;
   deviceByIdentification(identification: string): SimulatedOslpDevice | undefined;
+  /** Makes these devices stop answering and calling in (see SimulatedOslpDevice.goSilent); unknown ones throw. */
+  goSilent(identifications: readonly string[], mode?: SilenceMode): void;
+  /** Brings silent devices back. */
+  resume(identifications: readonly string[]): void;
   /** Registers the devices, `concurrency` at a time (default 50); never throws, reports failures. */
   registerAll(options?: RegisterAllOptions): Promise<RegistrationSummary>;
   close(): Promise<void>;
@@ -138,6 +142,11 @@ export async function startOslpSimulatorFleet(options: OslpSimulatorFleetOptions
   const byIdentification = new Map(devices.map((device) => [device.identification, device]));
   const readTimeoutMs = options.readTimeoutMs ?? 30_000;
   const openSockets = new Set<net.Socket>();
+  const known = (identification: string): SimulatedOslpDevice => {
+    const device = byIdentification.get(identification);
+    if (!device) throw new RangeError(`no simulated device ${identification} in this fleet`);
+    return device;
+  };
 
   const server = net.createServer((socket) => {
     openSockets.add(socket);
@@ -159,6 +168,8 @@ export async function startOslpSimulatorFleet(options: OslpSimulatorFleetOptions
     host,
     port: (server.address() as net.AddressInfo).port,
     deviceByIdentification: (identification) => byIdentification.get(identification),
+    goSilent: (identifications, mode) => identifications.forEach((id) => known(id).goSilent(mode)),
+    resume: (identifications) => identifications.forEach((id) => known(id).resume()),
     registerAll: ({ concurrency = 50, skipRegistered = false, only } = {}) =>
       registerInBatches(
         devices.filter((device) => !(skipRegistered && device.state.registered) && (!only || only.has(device.identification))),

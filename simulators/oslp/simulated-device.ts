@@ -56,6 +56,7 @@ import {
   OSLP_NOTIFICATION_BITS,
   OSLP_RESPONSE_KIND,
   OslpProtocolError,
+  OslpTransportError,
   isRequestKind,
   type DecodedOslpEnvelope,
   type EventNotification,
@@ -81,6 +82,9 @@ export type OslpMisbehaviour =
   | { kind: 'drop-connection' }
   /** Drops the connection for the next `times` requests, then behaves as `then` (default normal). */
   | { kind: 'fail-times'; times: number; then?: OslpMisbehaviour };
+
+/** How a silent device treats the platform's requests: closes the connection unanswered, or never answers. */
+export type SilenceMode = 'drop' | 'hang';
 
 export interface SimulatedLight {
   /** 1..6 */
@@ -178,6 +182,7 @@ export class SimulatedOslpDevice {
   }
   private wrongKeyMade: KeyObject | undefined;
   private mode: OslpMisbehaviour = { kind: 'normal' };
+  private silence: SilenceMode | null = null;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     const keys = generateKeyPair();
@@ -240,6 +245,23 @@ export class SimulatedOslpDevice {
     ]);
   }
 
+  /**
+   * Stops answering and calling in, as a device that lost power or its link (status monitoring): requests are
+   * dropped ('drop': the connection closes unanswered) or left hanging until the platform gives up ('hang'),
+   * and register()/sendEvent() fail. resume() brings it back with its state as it was.
+   */
+  goSilent(mode: SilenceMode = 'drop'): void {
+    this.silence = mode;
+  }
+
+  resume(): void {
+    this.silence = null;
+  }
+
+  get silent(): boolean {
+    return this.silence !== null;
+  }
+
   misbehave(mode: OslpMisbehaviour): void {
     this.mode = mode;
   }
@@ -273,6 +295,7 @@ export class SimulatedOslpDevice {
       this.received.push({ kind, sequenceNumber: envelope.sequenceNumber, at: new Date(), outcome });
       return action;
     };
+    if (this.silence) return record('ignored', this.silence === 'hang' ? { kind: 'hang' } : { kind: 'close' });
     const mode = this.takeMode();
     if (mode.kind === 'never-answer') return record('ignored', { kind: 'hang' });
     if (mode.kind === 'drop-connection') return record('dropped', { kind: 'close' });
@@ -498,6 +521,7 @@ export class SimulatedOslpDevice {
 
   /** One signed request to the platform; the platform answers with the same sequence number. */
   private async exchange(sequenceNumber: number, message: OslpMessage): Promise<OslpMessage> {
+    if (this.silence) throw new OslpTransportError('CONNECT_FAILED', `${this.identification} is silent (goSilent): it sends nothing`);
     const platform = this.options.platform;
     if (!platform) throw new OslpProtocolError('INVALID_ARGUMENT', 'no platform endpoint configured for this simulator');
     const frame = encodeEnvelope({ sequenceNumber, deviceUid: this.deviceUid, payload: encodeMessage(message) }, this.privateKey);

@@ -243,11 +243,26 @@ describe('operations on an HLS (GMAC, suite 0) meter over the wrapper', () => {
     await association.set({ classId: 8, obis: '0.0.1.0.0.255', attribute: 2 }, dlms.dateTime(wrong));
     await association.release();
 
+    // Time synchronisation: a read of the clock through the platform stores the meter's deviation (a day behind).
+    await okData(
+      accepted(
+        await utility.smartMetering.getSpecificAttributeValue({
+          body: { deviceIdentifications: meter, classId: 8, obisCode: '0.0.1.0.0.255', attribute: 2 },
+          headers,
+        }),
+      ),
+    );
+    const drifted = await platform.db.prisma.device.findUniqueOrThrow({ where: { identification: meter[0] } });
+    expect(Math.abs(drifted.clockDeviationMs! + 86_400_000)).toBeLessThan(60_000);
+    expect(drifted.lastCommunicationAt).not.toBeNull();
+
     const data = await okData<{ previousMeterTime: string; synchronizedTo: string }>(
       accepted(await utility.smartMetering.synchronizeTime({ body: { deviceIdentifications: meter }, headers })),
     );
     expect(Math.abs(Date.parse(data.previousMeterTime) - wrong.getTime())).toBeLessThan(60_000);
     expect(Math.abs(Date.parse(data.synchronizedTo) - Date.now())).toBeLessThan(60_000);
+    // Written with the platform's time: the deviation is 0 until the clock is read again.
+    expect((await platform.db.prisma.device.findUniqueOrThrow({ where: { identification: meter[0] } })).clockDeviationMs).toBe(0);
     const clock = await okData<{ value: string }>(
       accepted(
         await utility.smartMetering.getSpecificAttributeValue({

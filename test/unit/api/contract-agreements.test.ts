@@ -4,7 +4,9 @@
 import type { z } from 'zod';
 import type { OslpEvent } from '../../../adapters/oslp/messages';
 import type { DeviceFilter } from '../../../core/devices/device-filter';
-import { deviceEventTypes } from '../../../api/contracts/core-events';
+import { deviceEventTypes, platformEventTypes } from '../../../api/contracts/core-events';
+import { communicationStates } from '../../../api/contracts/core';
+import { communicationEventTypes, communicationStates as coreCommunicationStates } from '../../../core/monitoring/communication';
 import { deviceFilter } from '../../../api/contracts/device-groups';
 
 type SameFields<A, B> = [Required<A>] extends [Required<B>] ? ([Required<B>] extends [Required<A>] ? true : false) : false;
@@ -20,6 +22,7 @@ test('the filter of FILTER groups has exactly the fields of the core device filt
     activated: true,
     inMaintenance: false,
     lifecycleStatus: 'IN_USE',
+    communicationState: 'COMMUNICATION_LOST',
     minLat: 50,
     maxLat: 53,
     minLon: 3,
@@ -35,4 +38,9 @@ test('core.findEvents lists every OSLP event, once', () => {
   const everyEventListed: [UnlistedEvent] extends [never] ? true : UnlistedEvent = true;
   expect(everyEventListed).toBe(true);
   expect(new Set(listed).size).toBe(listed.length);
+});
+
+test('status monitoring: the contracts name the communication states and events the core records', () => {
+  expect([...communicationStates]).toEqual([...coreCommunicationStates]);
+  expect([...platformEventTypes].sort()).toEqual(Object.values(communicationEventTypes).sort());
 });
