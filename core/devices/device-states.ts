@@ -45,12 +45,21 @@ function lightValuesOf(data: unknown): LightValue[] | null {
   return Array.isArray(values) ? (values as LightValue[]) : null;
 }
 
-/** A device's state: maintenance first (it refuses commands), then what its newest telling result says. */
-export function deviceStateOf(device: { inMaintenance: boolean }, latest: LatestDeviceResult | undefined): DeviceStateView {
+/**
+ * A device's state: maintenance first (it refuses commands), then status monitoring's verdict (a device that
+ * stays silent is lost whatever its last result said), then what its newest telling result says.
+ */
+export function deviceStateOf(
+  device: { inMaintenance: boolean; communicationState?: string; communicationStateChangedAt?: Date | null },
+  latest: LatestDeviceResult | undefined,
+): DeviceStateView {
   const since = latest?.finishedAt.toISOString() ?? null;
   const lightValues = latest?.result === 'OK' ? lightValuesOf(latest.data) : null;
   const errorCode = latest?.result === 'NOT_OK' ? latest.errorCode : null;
   if (device.inMaintenance) return { state: 'IN_MAINTENANCE', since, lightValues, errorCode };
+  if (device.communicationState === 'COMMUNICATION_LOST') {
+    return { state: 'COMMUNICATION_LOST', since: device.communicationStateChangedAt?.toISOString() ?? since, lightValues: null, errorCode };
+  }
   if (!latest) return { state: 'UNKNOWN', since: null, lightValues: null, errorCode: null };
   if (latest.result === 'NOT_OK') {
     const state = latest.errorCode !== null && communicationErrorCodes.has(latest.errorCode) ? 'COMMUNICATION_LOST' : 'FAILED';

@@ -31,6 +31,19 @@ describe('deviceStateOf', () => {
     expect(deviceStateOf({ inMaintenance: false }, result({ data: status })).state).toBe('ON');
   });
 
+  test('status monitoring marking a device lost wins over its last result, from the time it was marked', () => {
+    const lostAt = new Date('2026-12-05T06:00:00Z');
+    const on = result({ data: { kind: 'setLight', lightValues: [{ index: 0, on: true }] } });
+    expect(deviceStateOf({ inMaintenance: false, communicationState: 'COMMUNICATION_LOST', communicationStateChangedAt: lostAt }, on)).toEqual({
+      state: 'COMMUNICATION_LOST',
+      since: lostAt.toISOString(),
+      lightValues: null,
+      errorCode: null,
+    });
+    expect(deviceStateOf({ inMaintenance: false, communicationState: 'OK' }, on).state).toBe('ON');
+    expect(deviceStateOf({ inMaintenance: true, communicationState: 'COMMUNICATION_LOST' }, on).state).toBe('IN_MAINTENANCE');
+  });
+
   test('a device that could not be reached is COMMUNICATION_LOST; another failure is FAILED', () => {
     expect(deviceStateOf({ inMaintenance: false }, result({ result: 'NOT_OK', errorCode: 'CONNECT_FAILED' }))).toMatchObject({
       state: 'COMMUNICATION_LOST',
