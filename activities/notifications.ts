@@ -176,7 +176,7 @@ export function createNotificationActivities({
     },
 
     async deliverQueuedNotifications({ organisationId, retryPeriodMs, limit = 50 }) {
-      const queue = { organisationId, type: 'REQUEST_FINISHED' as const, state: 'PENDING' as const };
+      const queue = { organisationId, type: { in: ['REQUEST_FINISHED' as const, 'REQUEST_PAUSED' as const] }, state: 'PENDING' as const };
       // Past the retry period: given up on, the last attempt's error kept.
       await prisma.notification.updateMany({
         where: { ...queue, createdAt: { lt: new Date(now().getTime() - retryPeriodMs) } },

@@ -21,6 +21,7 @@ import { startRetentionJob } from '../worker/retention';
 import { startProtocolAdapter } from '../worker/adapters';
 import { protocolRegistry } from '../core/protocols';
 import { loadOrCreateDlmsKeyStore } from '../core/keys/dlms-key-store';
+import { firmwareSettingsFrom } from '../core/firmware/settings';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { startTemporalDevServer } from '../worker/temporal-dev-server';
 import { bootstrapAdmin } from './bootstrap';
@@ -122,7 +123,13 @@ async function main(): Promise<void> {
     if (added.length) logger.info('search attributes registered', { added });
 
     if (selected.has('worker')) {
-      const worker = await createCoreWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, prisma: db.prisma, logger });
+      const worker = await createCoreWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        prisma: db.prisma,
+        logger,
+        firmware: firmwareSettingsFrom(config, db.prisma),
+      });
       const running = worker.run();
       stops.push(async () => {
         worker.shutdown();
@@ -178,8 +185,10 @@ async function startApi(
   });
   // The API seals the keys of meters it adds with the same secret the DLMS adapter opens them with.
   const dlmsKeys = loadOrCreateDlmsKeyStore(config.dlmsKeyFile);
+  const firmware = firmwareSettingsFrom(config, db.prisma);
+  printed.push(`Firmware store       ${firmware.store.description}; devices download from http://${firmware.downloadDomain}/firmware/…`);
   const app = createApp(
-    { prisma: db.prisma, temporal, requests, logger, dlmsKeys },
+    { prisma: db.prisma, temporal, requests, logger, dlmsKeys, firmware },
     { metrics, rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } },
   );
   const server = await new Promise<ReturnType<typeof createApiServer>>((resolve, reject) => {

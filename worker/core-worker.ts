@@ -8,6 +8,8 @@ import { createNotificationActivities } from '../activities/notifications';
 import { createRequestActivities } from '../activities/requests';
 import { createGroupActivities } from '../activities/groups';
 import { createLightingRunActivities } from '../activities/lighting-runs';
+import { createFirmwareActivities } from '../activities/firmware';
+import type { FirmwareSettings } from '../core/firmware/settings';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -18,6 +20,8 @@ export interface CoreWorkerOptions {
   taskQueue?: string;
   /** A prebuilt workflow bundle (production, tests); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Firmware management: where download URLs point and how their tokens are signed. */
+  firmware?: FirmwareSettings;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -34,6 +38,7 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
       ...createGroupActivities(options.prisma),
       ...createNotificationActivities({ prisma: options.prisma, logger }),
       ...createLightingRunActivities(options.prisma),
+      ...createFirmwareActivities(options.prisma, options.firmware, logger),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
     // The SDK's default sizes the cache from the heap limit (about 2,300 workflows at ~1 MB each on a 4 GB

@@ -6,6 +6,9 @@ export { startDeviceTestWorkflow } from './core/start-device-test';
 export { stopDeviceTestWorkflow } from './core/stop-device-test';
 export { setRebootWorkflow } from './core/set-reboot';
 export { setEventNotificationsWorkflow } from './core/set-event-notifications';
+// Core firmware management (getFirmwareVersion, updateFirmware, switchFirmware) and staged rollouts.
+export { getFirmwareVersionWorkflow, updateFirmwareWorkflow, switchFirmwareWorkflow } from './core/firmware';
+export { firmwareRolloutWorkflow, firmwareRolloutWaveWorkflow } from './core/firmware-rollout';
 export { progressQuery } from './common/device-request';
 export { deviceEventNotificationWorkflow } from './notifications/device-event-notification';
 export { organisationNotificationsWorkflow } from './notifications/organisation-queue';
