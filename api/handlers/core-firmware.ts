@@ -1,7 +1,7 @@
 import { initServer } from '@ts-rest/express';
 import { coreFirmwareContract } from '../contracts/core-firmware';
 import { callerOf, firmwareOf, type ApiDeps } from '../context';
-import { decodeCursor, encodeCursor } from '../cursors';
+import { decodeCursor, encodeCursor, invalidCursor } from '../cursors';
 import { accepted, requestOptionsFrom } from '../device-requests';
 import {
   addDeviceModel,
@@ -121,6 +121,7 @@ export function coreFirmwareHandlers(deps: ApiDeps) {
     },
     getDeviceFirmwareHistory: async ({ params, query, res }) => {
       const after = query.after === undefined ? undefined : decodeCursor(historyListing, query.after);
+      if (after !== undefined && !/^\d{1,19}$/.test(after)) throw invalidCursor();
       const history = await getDeviceFirmwareHistory(prisma, callerOf(res), params.deviceIdentification, { limit: query.limit, after });
       return {
         status: 200,

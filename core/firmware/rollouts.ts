@@ -1,7 +1,7 @@
 // Staged firmware rollouts (beyond OSGP): one request rolls a firmware out over a group, a device filter or a
 // list, wave by wave (firmwareRolloutWorkflow). This is the core's side: starting it (through the request
 // service, as every request), finding its devices when it runs, and steering it (pause, resume, abort).
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { PrismaClient } from '../../db/client';
 import { checkEachDevice } from '../authorization/device-gate';
 import { deviceFilterWhere, groupDevicesWhere, viewerOf } from '../devices/device-filter';
@@ -163,9 +163,21 @@ async function rolloutHandle(prisma: PrismaClient, temporal: Client, caller: Aut
   return temporal.workflow.getHandle(correlationUid);
 }
 
+/** The rollout's progress from its workflow; a workflow Temporal no longer has is reported as unknown. */
+async function askProgress(handle: WorkflowHandle, correlationUid: string): Promise<RolloutProgress> {
+  try {
+    return await handle.query<RolloutProgress>(rolloutProgressQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      throw new DomainError('NOT_FOUND', 'ROLLOUT_NOT_FOUND', `Firmware rollout ${correlationUid} is no longer known to Temporal`, 'path.correlationUid');
+    }
+    throw new DomainError('UNAVAILABLE', 'TEMPORAL_UNAVAILABLE', `The progress of firmware rollout ${correlationUid} cannot be read now; retry`);
+  }
+}
+
 export async function rolloutProgress(prisma: PrismaClient, temporal: Client, caller: AuthenticatedOrganisation, correlationUid: string): Promise<RolloutProgress> {
   const handle = await rolloutHandle(prisma, temporal, caller, correlationUid);
-  return handle.query<RolloutProgress>(rolloutProgressQuery);
+  return askProgress(handle, correlationUid);
 }
 
 export async function steerRollout(
@@ -176,7 +188,7 @@ export async function steerRollout(
   action: { kind: 'pause' } | { kind: 'resume' } | { kind: 'abort'; rollbackFailed: boolean },
 ): Promise<RolloutProgress> {
   const handle = await rolloutHandle(prisma, temporal, caller, correlationUid);
-  const before = await handle.query<RolloutProgress>(rolloutProgressQuery);
+  const before = await askProgress(handle, correlationUid);
   if (before.state === 'COMPLETED' || before.state === 'ABORTED') {
     throw new DomainError('CONFLICT', 'ROLLOUT_FINISHED', `Firmware rollout ${correlationUid} has finished (${before.state})`);
   }
@@ -186,5 +198,5 @@ export async function steerRollout(
   if (action.kind === 'pause') await handle.signal(pauseRolloutSignal);
   else if (action.kind === 'resume') await handle.signal(resumeRolloutSignal);
   else await handle.signal(abortRolloutSignal, { rollbackFailed: action.rollbackFailed });
-  return handle.query<RolloutProgress>(rolloutProgressQuery);
+  return askProgress(handle, correlationUid);
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { useTimeSkippingEnvironment } from '../support/time-skipping';
 import { fakeRequestRecords, notificationsWithoutWebhook } from '../support/workflow-fakes';
-import type { DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
+import type { DeviceBatchRequest, DeviceBatchResult, DeviceCommandOutcome, DeviceCommandRequest } from '../../common/device-commands';
 import type { FirmwareActivities } from '../../activities/firmware';
 import type { RolloutPaused } from '../../core/firmware/rollout-notifications';
 import type { RolloutProgress } from '../../core/firmware/rollout-model';
@@ -70,6 +70,20 @@ async function runRollout(
     },
   };
   const adapter = {
+    // Polls go as one batch per round, one attempt per device.
+    async executeDeviceCommandBatch({ deviceIdentifications, command }: DeviceBatchRequest): Promise<DeviceBatchResult> {
+      const results = await Promise.all(
+        deviceIdentifications.map(async (deviceIdentification) => {
+          try {
+            const outcome = await adapter.executeDeviceCommand({ correlationUid: 'batch', deviceIdentification, command });
+            return { deviceIdentification, outcome: 'OK' as const, response: outcome.response, finishedAtMs: Date.now() };
+          } catch (error) {
+            return { deviceIdentification, outcome: 'TRANSIENT_FAILURE' as const, errorCode: 'ECONNREFUSED', message: String(error), finishedAtMs: Date.now() };
+          }
+        }),
+      );
+      return { results };
+    },
     async executeDeviceCommand({ deviceIdentification, command }: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       const device = devices.get(deviceIdentification)!;
       switch (command.kind) {

@@ -23,7 +23,7 @@ import {
 import { permanentFailureTypes, type DeviceCommand, type DeviceFailureDetails } from '../../common/device-commands';
 import type { FirmwareActivities } from '../../activities/firmware';
 import type { RequestActivities } from '../../activities/requests';
-import type { AdapterActivities } from '../../core/adapter-contract';
+import type { AdapterActivities, BatchAdapterActivities } from '../../core/adapter-contract';
 import { adapterTaskQueue, coreTaskQueue, type Protocol } from '../../core/protocols';
 import type { DeviceResultRecord, FinalRequestState } from '../../core/requests/records';
 import type { DeviceRequestOptions } from '../../core/requests/request-types';
@@ -49,6 +49,11 @@ export const resumeRollout = defineSignal(resumeRolloutSignal);
 export const abortRollout = defineSignal<[{ rollbackFailed: boolean }]>(abortRolloutSignal);
 export const waveProgress = defineSignal<[WaveProgress]>(waveProgressSignal);
 export const waveQuery = defineQuery<WaveProgress>('waveProgress');
+export const partProgress = defineSignal<[WaveProgress & { part: number }]>('wavePartProgress');
+
+/** Devices per wave child workflow: keeps each one's history well inside Temporal's limits. */
+export const devicesPerWavePart = 2_000;
+const stateOrder = ['WAITING', 'UPDATING', 'VERIFYING', 'DONE'] as const;
 
 const firmware = proxyActivities<FirmwareActivities>({
   taskQueue: coreTaskQueue,
@@ -79,6 +84,8 @@ export interface FirmwareRolloutInput {
 export interface WaveInput {
   rolloutId: string;
   wave: number;
+  /** A large wave runs as several parts (child workflows) of at most devicesPerWavePart devices, 1-based. */
+  part?: number;
   percent: number;
   firmwareId: string;
   version: string;
@@ -130,8 +137,23 @@ export async function firmwareRolloutWorkflow(input: FirmwareRolloutInput): Prom
     abort ??= request;
     progress.state = 'ABORTING';
   });
-  setHandler(waveProgress, (wave) => {
-    progress.waves[wave.wave - 1] = wave;
+  // Each part of a wave reports its own progress; the wave's is their sum.
+  const parts = new Map<number, Map<number, WaveProgress>>();
+  setHandler(partProgress, (update) => {
+    const ofWave = parts.get(update.wave) ?? new Map<number, WaveProgress>();
+    ofWave.set(update.part, update);
+    parts.set(update.wave, ofWave);
+    const all = [...ofWave.values()];
+    const wave = progress.waves[update.wave - 1];
+    if (!wave || wave.state === 'DONE') return;
+    progress.waves[update.wave - 1] = {
+      ...wave,
+      state: stateOrder[Math.min(...all.map((p) => stateOrder.indexOf(p.state)))],
+      done: all.reduce((n, p) => n + p.done, 0),
+      ok: all.reduce((n, p) => n + p.ok, 0),
+      failed: all.reduce((n, p) => n + p.failed, 0),
+      waiting: all.reduce((n, p) => n + p.waiting, 0),
+    };
   });
 
   const { devices, refused } = await firmware.resolveRolloutDevices({
@@ -169,25 +191,38 @@ export async function firmwareRolloutWorkflow(input: FirmwareRolloutInput): Prom
       progress.waves[i] = { ...progress.waves[i], state: 'DONE', failureRate: 0 };
       continue;
     }
-    const result = await executeChild(firmwareRolloutWaveWorkflow, {
-      workflowId: rolloutWaveWorkflowId(correlationUid, i + 1),
-      taskQueue: coreTaskQueue,
-      parentClosePolicy: ParentClosePolicy.TERMINATE,
-      args: [
-        {
-          rolloutId: correlationUid,
-          wave: i + 1,
-          percent: input.waves[i],
-          firmwareId: input.firmwareId,
-          version: input.version,
-          devices: waveDevices,
-          waveTimeoutMs: input.waveTimeoutMs,
-          pollIntervalMs: input.pollIntervalMs,
-          rollbackFailed: input.rollbackFailed,
-          options: input.options,
-        },
-      ],
-    });
+    progress.waves[i] = { ...progress.waves[i], state: 'UPDATING' };
+    const partCount = Math.ceil(size / devicesPerWavePart);
+    const partResults = await Promise.all(
+      Array.from({ length: partCount }, (_, p) =>
+        executeChild(firmwareRolloutWaveWorkflow, {
+          workflowId: partCount === 1 ? rolloutWaveWorkflowId(correlationUid, i + 1) : `${rolloutWaveWorkflowId(correlationUid, i + 1)}-part-${p + 1}`,
+          taskQueue: coreTaskQueue,
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          args: [
+            {
+              rolloutId: correlationUid,
+              wave: i + 1,
+              part: p + 1,
+              percent: input.waves[i],
+              firmwareId: input.firmwareId,
+              version: input.version,
+              devices: waveDevices.slice(p * devicesPerWavePart, (p + 1) * devicesPerWavePart),
+              waveTimeoutMs: input.waveTimeoutMs,
+              pollIntervalMs: input.pollIntervalMs,
+              rollbackFailed: input.rollbackFailed,
+              options: input.options,
+            },
+          ],
+        }),
+      ),
+    );
+    const result: WaveResult = {
+      ok: partResults.reduce((n, r) => n + r.ok, 0),
+      failed: partResults.reduce((n, r) => n + r.failed, 0),
+      rolledBack: partResults.reduce((n, r) => n + r.rolledBack, 0),
+      failedDevices: partResults.flatMap((r) => r.failedDevices),
+    };
     const failureRate = result.failed / size;
     progress.waves[i] = { ...progress.waves[i], state: 'DONE', done: size, ok: result.ok, failed: result.failed, waiting: 0, failureRate };
     progress.done += size;
@@ -264,7 +299,7 @@ export async function firmwareRolloutWaveWorkflow(input: WaveInput): Promise<Wav
   };
   setHandler(waveQuery, () => progress);
   const report = async (): Promise<void> => {
-    if (parent) await parent.signal(waveProgress, { ...progress });
+    if (parent) await parent.signal(partProgress, { ...progress, part: input.part ?? 1 });
   };
   const adapters = new Map<Protocol, { retrying: AdapterActivities; once: AdapterActivities }>();
   const adapterFor = (protocol: Protocol) => {
@@ -331,22 +366,50 @@ export async function firmwareRolloutWaveWorkflow(input: WaveInput): Promise<Wav
   while (waiting.size > 0 && Date.now() < deadline) {
     await sleep(Math.min(input.pollIntervalMs, Math.max(1, deadline - Date.now())));
     const reports: FirmwareReport[] = [];
-    await inLanes([...waiting.values()], input.options.maxConcurrency, async (entry) => {
-      const outcome = await attempt(adapterFor(entry.device.protocol).once, input.rolloutId, entry.device.deviceIdentification, { kind: 'getFirmwareVersion' }, 1);
-      if (!outcome.ok || outcome.version === undefined) return;
-      entry.lastVersion = outcome.version;
-      const installed = outcome.version === input.version;
-      reports.push({ deviceIdentification: entry.device.deviceIdentification, version: outcome.version, source: installed ? 'UPDATE' : 'GET_FIRMWARE_VERSION', atMs: Date.now() });
-      if (installed) {
-        waiting.delete(entry.device.deviceIdentification);
-        finish({
-          deviceIdentification: entry.device.deviceIdentification,
-          result: 'OK',
-          attempts: entry.attempts,
-          data: { kind: 'getFirmwareVersion', firmwareVersion: outcome.version },
+    // One batch activity per protocol and round (one attempt per device): a round of thousands of devices
+    // costs a few history events, not three per device.
+    const byProtocol = new Map<Protocol, string[]>();
+    for (const entry of waiting.values()) byProtocol.set(entry.device.protocol, [...(byProtocol.get(entry.device.protocol) ?? []), entry.device.deviceIdentification]);
+    for (const [protocol, deviceIdentifications] of byProtocol) {
+      const batch = proxyActivities<BatchAdapterActivities>({
+        taskQueue: adapterTaskQueue(protocol),
+        startToCloseTimeout: input.options.attemptTimeoutMs * (Math.ceil(deviceIdentifications.length / input.options.maxConcurrency) + 1),
+        heartbeatTimeout: 10_000,
+        retry: { initialInterval: '1 second', maximumAttempts: 2 },
+      });
+      let answers;
+      try {
+        answers = await batch.executeDeviceCommandBatch({
+          correlationUid: input.rolloutId,
+          deviceIdentifications,
+          command: { kind: 'getFirmwareVersion' },
+          attempt: 1,
+          concurrency: input.options.maxConcurrency,
         });
+      } catch (error) {
+        // The round is lost (no worker for the adapter): the next round asks again.
+        if (error instanceof ActivityFailure) continue;
+        throw error;
       }
-    });
+      for (const answer of answers.results) {
+        const entry = waiting.get(answer.deviceIdentification);
+        if (!entry || answer.outcome !== 'OK' || answer.response?.kind !== 'getFirmwareVersion') continue;
+        const version = answer.response.firmwareVersion;
+        entry.lastVersion = version;
+        const installed = version === input.version;
+        reports.push({ deviceIdentification: entry.device.deviceIdentification, version, source: installed ? 'UPDATE' : 'GET_FIRMWARE_VERSION', atMs: answer.finishedAtMs });
+        if (installed) {
+          waiting.delete(entry.device.deviceIdentification);
+          finish({
+            deviceIdentification: entry.device.deviceIdentification,
+            result: 'OK',
+            attempts: entry.attempts,
+            data: { kind: 'getFirmwareVersion', firmwareVersion: version },
+            finishedAtMs: answer.finishedAtMs,
+          });
+        }
+      }
+    }
     if (reports.length > 0) await firmware.recordFirmwareReports({ reports });
     progress.waiting = waiting.size;
     await report();
