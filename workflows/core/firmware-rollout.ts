@@ -139,6 +139,7 @@ export async function firmwareRolloutWorkflow(input: FirmwareRolloutInput): Prom
   });
   // Each part of a wave reports its own progress; the wave's is their sum.
   const parts = new Map<number, Map<number, WaveProgress>>();
+  const partCounts = new Map<number, number>();
   setHandler(partProgress, (update) => {
     const ofWave = parts.get(update.wave) ?? new Map<number, WaveProgress>();
     ofWave.set(update.part, update);
@@ -146,9 +147,11 @@ export async function firmwareRolloutWorkflow(input: FirmwareRolloutInput): Prom
     const all = [...ofWave.values()];
     const wave = progress.waves[update.wave - 1];
     if (!wave || wave.state === 'DONE') return;
+    // A part that has not reported yet is still sending its updates.
+    const unreported = ofWave.size < (partCounts.get(update.wave) ?? 1) ? [stateOrder.indexOf('UPDATING')] : [];
     progress.waves[update.wave - 1] = {
       ...wave,
-      state: stateOrder[Math.min(...all.map((p) => stateOrder.indexOf(p.state)))],
+      state: stateOrder[Math.min(...all.map((p) => stateOrder.indexOf(p.state)), ...unreported)],
       done: all.reduce((n, p) => n + p.done, 0),
       ok: all.reduce((n, p) => n + p.ok, 0),
       failed: all.reduce((n, p) => n + p.failed, 0),
@@ -193,6 +196,7 @@ export async function firmwareRolloutWorkflow(input: FirmwareRolloutInput): Prom
     }
     progress.waves[i] = { ...progress.waves[i], state: 'UPDATING' };
     const partCount = Math.ceil(size / devicesPerWavePart);
+    partCounts.set(i + 1, partCount);
     const partResults = await Promise.all(
       Array.from({ length: partCount }, (_, p) =>
         executeChild(firmwareRolloutWaveWorkflow, {
