@@ -49,8 +49,8 @@ export const rolloutProgressQuery = rolloutProgressQueryName;
 export const pauseRolloutSignal = 'pauseRollout';
 export const resumeRolloutSignal = 'resumeRollout';
 export const abortRolloutSignal = 'abortRollout';
-/** A wave (child workflow) reports its progress to the rollout with this signal. */
-export const waveProgressSignal = 'waveProgress';
+/** A wave's part (child workflow) reports its progress to the rollout with this signal. */
+export const wavePartProgressSignal = 'wavePartProgress';
 
 /** The id of a rollout's wave: its child workflow, listed under the rollout in the Temporal Web UI. */
 export const rolloutWaveWorkflowId = (correlationUid: string, wave: number): string => `${correlationUid}-wave-${wave}`;

@@ -34,7 +34,7 @@ import {
   resumeRolloutSignal,
   rolloutProgressQueryName,
   rolloutWaveWorkflowId,
-  waveProgressSignal,
+  wavePartProgressSignal,
   waveSizes,
   type RolloutDeviceRef,
   type RolloutProgress,
@@ -47,9 +47,8 @@ export const rolloutProgressQuery = defineQuery<RolloutProgress>(rolloutProgress
 export const pauseRollout = defineSignal(pauseRolloutSignal);
 export const resumeRollout = defineSignal(resumeRolloutSignal);
 export const abortRollout = defineSignal<[{ rollbackFailed: boolean }]>(abortRolloutSignal);
-export const waveProgress = defineSignal<[WaveProgress]>(waveProgressSignal);
 export const waveQuery = defineQuery<WaveProgress>('waveProgress');
-export const partProgress = defineSignal<[WaveProgress & { part: number }]>('wavePartProgress');
+export const partProgress = defineSignal<[WaveProgress & { part: number }]>(wavePartProgressSignal);
 
 /** Devices per wave child workflow: keeps each one's history well inside Temporal's limits. */
 export const devicesPerWavePart = 2_000;
@@ -305,7 +304,7 @@ export async function firmwareRolloutWaveWorkflow(input: WaveInput): Promise<Wav
   const report = async (): Promise<void> => {
     if (parent) await parent.signal(partProgress, { ...progress, part: input.part ?? 1 });
   };
-  const adapters = new Map<Protocol, { retrying: AdapterActivities; once: AdapterActivities }>();
+  const adapters = new Map<Protocol, { retrying: AdapterActivities }>();
   const adapterFor = (protocol: Protocol) => {
     let adapter = adapters.get(protocol);
     if (!adapter) {
@@ -315,8 +314,6 @@ export async function firmwareRolloutWaveWorkflow(input: WaveInput): Promise<Wav
           ...base,
           retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: input.options.maxAttempts, nonRetryableErrorTypes: [...permanentFailureTypes] },
         }),
-        // Asking for the version while a device restarts fails; the next round asks again.
-        once: proxyActivities<AdapterActivities>({ ...base, retry: { maximumAttempts: 1 } }),
       };
       adapters.set(protocol, adapter);
     }
