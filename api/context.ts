@@ -6,6 +6,7 @@ import type { PrismaClient } from '../db/client';
 import type { AuthenticatedOrganisation } from '../core/organisations';
 import type { RequestService } from '../core/requests/start-request';
 import type { DlmsKeyStore } from '../core/keys/dlms-key-store';
+import type { FirmwareSettings } from '../core/firmware/settings';
 import { ApiError } from './errors';
 
 export interface ApiDeps {
@@ -15,6 +16,14 @@ export interface ApiDeps {
   logger: Logger;
   /** Seals smart meters' keys (smartMetering.addDevice); without it adding a meter answers 503. */
   dlmsKeys?: DlmsKeyStore;
+  /** Firmware management (uploads, the store, device downloads); without it those answer 503. */
+  firmware?: FirmwareSettings;
+}
+
+/** The firmware settings, or 503 when this API runs without firmware management. */
+export function firmwareOf(deps: ApiDeps): FirmwareSettings {
+  if (!deps.firmware) throw new ApiError(503, 'FIRMWARE_UNAVAILABLE', 'Firmware management is not configured on this API');
+  return deps.firmware;
 }
 
 /** The organisation the authentication middleware found for this request. */

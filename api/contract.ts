@@ -4,6 +4,7 @@ import { initContract } from '@ts-rest/core';
 import { adminContract } from './contracts/admin';
 import { coreContract } from './contracts/core';
 import { coreEventsContract } from './contracts/core-events';
+import { coreFirmwareContract } from './contracts/core-firmware';
 import { deviceGroupsContract } from './contracts/device-groups';
 import { publicLightingContract } from './contracts/public-lighting';
 import { lightingSchedulesContract } from './contracts/lighting-schedules';
@@ -18,7 +19,7 @@ const c = initContract();
 export const platformContract = c.router(
   {
     admin: adminContract,
-    core: { ...coreContract, ...coreEventsContract, ...coreLightMeasurementContract, ...deviceGroupsContract },
+    core: { ...coreContract, ...coreEventsContract, ...coreLightMeasurementContract, ...deviceGroupsContract, ...coreFirmwareContract },
     publicLighting: { ...publicLightingContract, ...lightingSchedulesContract, ...publicLightingDeviceContract },
     requests: requestsContract,
     smartMetering: smartMeteringContract,

@@ -17,6 +17,8 @@ import { DomainError, type DomainErrorKind } from '../core/errors';
 import { adminHandlers } from './handlers/admin';
 import { coreHandlers } from './handlers/core';
 import { coreEventsHandlers } from './handlers/core-events';
+import { coreFirmwareHandlers } from './handlers/core-firmware';
+import { serveFirmwareDownload } from '../core/firmware/device-firmware';
 import { deviceGroupsHandlers } from './handlers/device-groups';
 import { publicLightingHandlers } from './handlers/public-lighting';
 import { lightingSchedulesHandlers } from './handlers/lighting-schedules';
@@ -86,6 +88,10 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   app.use('/v1/core/devices', (req, res, next) =>
     (req.method === 'POST' && req.path === '/bulk') || (req.method === 'PATCH' && req.path === '/') ? bulkBody(req, res, next) : next(),
   );
+  // Firmware uploads carry the image in Base64 (4/3 of its size): room for the configured limit, so an image
+  // over it is refused by the core with a 400 naming body.file; far larger bodies stay a 413.
+  const firmwareBody = express.json({ limit: Math.ceil(((deps.firmware?.maxSizeBytes ?? 0) * 4) / 3) + 1024 * 1024 * 2 });
+  app.use('/v1/core/firmwares', (req, res, next) => (req.method === 'POST' || req.method === 'PUT') && req.path === '/' ? firmwareBody(req, res, next) : next());
   app.use(express.json({ limit: '1mb' }));
 
   const probeTimeoutMs = options.healthProbeTimeoutMs ?? DEFAULT_HEALTH_PROBE_TIMEOUT_MS;
@@ -112,12 +118,40 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
 
   app.use('/console', consoleRouter(options.console));
 
+  // Devices download firmware here, outside /v1: the token in the URL is their authorisation (made for one
+  // device and one firmware, expiring). A refusal is logged with the device the token names.
+  app.get('/firmware/:firmwareId/:token', async (req, res, next) => {
+    try {
+      const firmware = deps.firmware;
+      if (!firmware) {
+        res.status(503).json({ error: 'FIRMWARE_UNAVAILABLE', message: 'Firmware management is not configured' } satisfies ErrorResponse);
+        return;
+      }
+      const outcome = await serveFirmwareDownload(deps.prisma, firmware, req.params.firmwareId, req.params.token, Date.now());
+      if (!outcome.ok) {
+        deps.logger.warn('firmware download refused', { firmwareId: req.params.firmwareId, device: outcome.deviceIdentification, reason: outcome.reason, from: req.ip });
+        res.status(outcome.status).json({ error: outcome.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', message: `Firmware download refused: ${outcome.reason}` } satisfies ErrorResponse);
+        return;
+      }
+      deps.logger.info('firmware downloaded', { firmwareId: req.params.firmwareId, device: outcome.deviceIdentification, bytes: outcome.content.length });
+      res.set({
+        'Content-Type': 'application/octet-stream',
+        'X-OSGP-Firmware-SHA256': outcome.sha256,
+        'X-OSGP-Firmware-Version': outcome.version,
+        'Cache-Control': 'no-store',
+      });
+      res.send(outcome.content);
+    } catch (error) {
+      next(error);
+    }
+  });
+
   app.use('/v1', authenticate(deps), limitRate(new DatabaseRateLimiter(deps.prisma, options.rateLimit ?? { perSecond: 50, burst: 200 })));
 
   const s = initServer();
   const router = s.router(platformContract, {
     admin: adminHandlers(deps),
-    core: { ...coreHandlers(deps), ...coreEventsHandlers(deps), ...coreLightMeasurementHandlers(deps), ...deviceGroupsHandlers(deps) },
+    core: { ...coreHandlers(deps), ...coreEventsHandlers(deps), ...coreLightMeasurementHandlers(deps), ...deviceGroupsHandlers(deps), ...coreFirmwareHandlers(deps) },
     publicLighting: { ...publicLightingHandlers(deps), ...lightingSchedulesHandlers(deps), ...publicLightingDeviceHandlers(deps) },
     requests: requestsHandlers(deps),
     smartMetering: smartMeteringHandlers(deps),

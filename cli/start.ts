@@ -25,6 +25,7 @@ import { startRetentionJob } from '../worker/retention';
 import { startProtocolAdapter } from '../worker/adapters';
 import { protocolRegistry } from '../core/protocols';
 import { loadOrCreateDlmsKeyStore } from '../core/keys/dlms-key-store';
+import { firmwareSettingsFrom } from '../core/firmware/settings';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { startTemporalDevServer } from '../worker/temporal-dev-server';
 import { bootstrapAdmin } from './bootstrap';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
         prisma: db.prisma,
         logger,
         notificationRetryPeriodMs: config.NOTIFICATION_RETRY_PERIOD_MS,
+        firmware: firmwareSettingsFrom(config, db.prisma),
       });
       const running = worker.run();
       watch(worker);
@@ -244,8 +246,10 @@ async function startApi(
   });
   // The API seals the keys of meters it adds with the same secret the DLMS adapter opens them with.
   const dlmsKeys = loadOrCreateDlmsKeyStore(config.dlmsKeyFile);
+  const firmware = firmwareSettingsFrom(config, db.prisma);
+  printed.push(`Firmware store       ${firmware.store.description}; devices download from http://${firmware.downloadDomain}/firmware/…`);
   const app = createApp(
-    { prisma: db.prisma, temporal, requests, logger, dlmsKeys },
+    { prisma: db.prisma, temporal, requests, logger, dlmsKeys, firmware },
     {
       metrics,
       rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },

@@ -65,6 +65,13 @@ const configSchema = z.object({
   DEVICE_MONITORING_MAX_DEVICES: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   /** Time synchronisation: device clocks further off than this are set to the platform's time (DLMS). */
   MAX_CLOCK_DEVIATION_MS: positiveMs.default(60_000),
+  /** Firmware images: kept in the data directory (default) or the database; largest upload; download URLs. */
+  FIRMWARE_STORE: z.enum(['directory', 'database']).default('directory'),
+  FIRMWARE_MAX_SIZE_BYTES: z.coerce.number().int().positive().max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  FIRMWARE_TOKEN_TTL_MS: positiveMs.default(24 * 60 * 60 * 1000),
+  /** Host[:port] devices download firmware from (OSLP firmwareDomain); default HOST:PORT of the API. */
+  FIRMWARE_DOWNLOAD_DOMAIN: z.string().min(1).max(100).optional(),
+  FIRMWARE_TOKEN_SECRET_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -77,6 +84,7 @@ export type PlatformConfig = z.infer<typeof configSchema> & {
   temporal: TemporalConnectionSettings;
   /** How to reach the platform's PostgreSQL (URL, TLS, pool size), checked at load. */
   database: DatabaseSettings;
+  firmwareTokenSecretFile: string;
 };
 
 export class ConfigError extends Error {}
@@ -107,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     dataDir,
     oslpPlatformKeyFile: parsed.data.OSLP_PLATFORM_KEY_FILE ?? path.join(dataDir, 'keys', 'oslp-platform.pem'),
     dlmsKeyFile: parsed.data.DLMS_KEY_FILE ?? path.join(dataDir, 'keys', 'dlms-keys.key'),
+    firmwareTokenSecretFile: parsed.data.FIRMWARE_TOKEN_SECRET_FILE ?? path.join(dataDir, 'keys', 'firmware-token.key'),
   };
 }

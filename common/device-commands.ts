@@ -110,7 +110,16 @@ export type DeviceCommand =
   /** Back to the schedule after a setLight; index 0 or absent = all lights; immediate = now, else at the next entry. */
   | { kind: 'resumeSchedule'; index?: number; immediate: boolean }
   /** A light sensor's verdict: the device's LIGHT_TRIGGER entries act on it; time HH:MM (UTC) when it happened. */
-  | { kind: 'setTransition'; transitionType: TransitionType; time?: string };
+  | { kind: 'setTransition'; transitionType: TransitionType; time?: string }
+  /** The device's active firmware version. */
+  | { kind: 'getFirmwareVersion' }
+  /**
+   * Download and activate a firmware image from http://<firmwareDomain><firmwareUrl>. The URL carries a token
+   * for this device that expires; the device reports its new version after its restart.
+   */
+  | { kind: 'updateFirmware'; firmwareDomain: string; firmwareUrl: string }
+  /** Activate a firmware version the device already holds (e.g. its previous one). */
+  | { kind: 'switchFirmware'; newFirmwareVersion: string };
 export type DeviceCommandKind = DeviceCommand['kind'];
 
 export interface DeviceStatus {
@@ -136,6 +145,10 @@ export type DeviceResponse =
   | { kind: 'setSchedule'; pages: number }
   | { kind: 'resumeSchedule' }
   | { kind: 'setTransition' }
+  | { kind: 'getFirmwareVersion'; firmwareVersion: string }
+  /** The device accepted the image URL; it downloads, verifies and activates the image on its own. */
+  | { kind: 'updateFirmware' }
+  | { kind: 'switchFirmware' }
   /**
    * Not a device answer: what tariff switching records for a getStatus, each tariff relay's functional value
    * (high = the high tariff is on; for a TARIFF_REVERSED relay that is the relay off).

@@ -10,7 +10,8 @@
 import { createHmac } from 'node:crypto';
 import type { FinalRequestState } from './requests/records';
 
-export type NotificationType = 'REQUEST_FINISHED' | 'DEVICE_EVENT';
+/** REQUEST_PAUSED: a long request (a firmware rollout) paused itself and waits for the caller. */
+export type NotificationType = 'REQUEST_FINISHED' | 'DEVICE_EVENT' | 'REQUEST_PAUSED';
 
 export interface DeviceEventDetails {
   eventId: string;

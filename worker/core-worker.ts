@@ -12,6 +12,8 @@ import { createLightingRunActivities } from '../activities/lighting-runs';
 import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle';
 import { createMonitoringActivities } from '../activities/monitoring';
 import { createDeviceEventFollowUp } from '../core/devices/device-events';
+import { createFirmwareActivities } from '../activities/firmware';
+import type { FirmwareSettings } from '../core/firmware/settings';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -27,6 +29,8 @@ export interface CoreWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long webhook notifications of device events (communication state changes) are retried; default 24 h. */
   notificationRetryPeriodMs?: number;
+  /** Firmware management: where download URLs point and how their tokens are signed. */
+  firmware?: FirmwareSettings;
 }
 
 export { workflowsPath };
@@ -52,6 +56,7 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
       ...createNotificationActivities({ prisma: options.prisma, logger }),
       ...createLightingRunActivities(options.prisma),
       ...createMonitoringActivities({ prisma: options.prisma, logger, followUp }),
+      ...createFirmwareActivities(options.prisma, options.firmware, logger),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
     // The SDK's default sizes the cache from the heap limit (about 2,300 workflows at ~1 MB each on a 4 GB

@@ -8,6 +8,9 @@ export { setRebootWorkflow } from './core/set-reboot';
 export { setEventNotificationsWorkflow } from './core/set-event-notifications';
 // Device status monitoring and time synchronisation: one run per interval of a platform-wide Temporal Schedule.
 export { deviceMonitoringWorkflow } from './core/device-monitoring';
+// Core firmware management (getFirmwareVersion, updateFirmware, switchFirmware) and staged rollouts.
+export { getFirmwareVersionWorkflow, updateFirmwareWorkflow, switchFirmwareWorkflow } from './core/firmware';
+export { firmwareRolloutWorkflow, firmwareRolloutWaveWorkflow } from './core/firmware-rollout';
 export { progressQuery } from './common/device-request';
 export { deviceEventNotificationWorkflow } from './notifications/device-event-notification';
 export { organisationNotificationsWorkflow } from './notifications/organisation-queue';

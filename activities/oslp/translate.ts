@@ -62,6 +62,12 @@ export function toOslpRequest(command: DeviceCommand): OslpMessage {
       return { setRebootRequest: {} };
     case 'setEventNotifications':
       return { setEventNotificationsRequest: { NotificationMask: toNotificationMask(command.eventNotificationTypes) } };
+    case 'getFirmwareVersion':
+      return { getFirmwareVersionRequest: {} };
+    case 'updateFirmware':
+      return { updateFirmwareRequest: { firmwareDomain: command.firmwareDomain, firmwareUrl: command.firmwareUrl } };
+    case 'switchFirmware':
+      return { switchFirmwareRequest: { newFirmwareVersion: command.newFirmwareVersion } };
   }
 }
 
@@ -214,6 +220,22 @@ export function fromOslpResponse(
       if (!answer) throw missing('setTransitionResponse');
       return { status: answer.status, response: { kind: 'setTransition' } };
     }
+    case 'getFirmwareVersion': {
+      const answer = message.getFirmwareVersionResponse;
+      if (!answer) throw missing('getFirmwareVersionResponse');
+      // OSLP's answer has no status word: an answer is a success.
+      return { status: 'OK', response: { kind: 'getFirmwareVersion', firmwareVersion: answer.firmwareVersion } };
+    }
+    case 'updateFirmware': {
+      const answer = message.updateFirmwareResponse;
+      if (!answer) throw missing('updateFirmwareResponse');
+      return { status: answer.status, response: { kind: 'updateFirmware' } };
+    }
+    case 'switchFirmware': {
+      const answer = message.switchFirmwareResponse;
+      if (!answer) throw missing('switchFirmwareResponse');
+      return { status: answer.status, response: { kind: 'switchFirmware' } };
+    }
   }
 }
 
@@ -249,6 +271,13 @@ export function summarize(message: OslpMessage): string {
     const r = message.resumeScheduleRequest;
     return `resumeSchedule index ${r.index ?? 'all'}${r.immediate ? ' immediately' : ' at the next entry'}`;
   }
+  if (message.updateFirmwareRequest) {
+    // The URL's last segment is the device's download token: it stays out of the log.
+    const url = message.updateFirmwareRequest.firmwareUrl.replace(/[^/]*$/, '…');
+    return `updateFirmware ${message.updateFirmwareRequest.firmwareDomain}${url}`;
+  }
+  if (message.getFirmwareVersionResponse) return `getFirmwareVersion ${message.getFirmwareVersionResponse.firmwareVersion}`;
+  if (message.switchFirmwareRequest) return `switchFirmware ${message.switchFirmwareRequest.newFirmwareVersion}`;
   if (message.stopSelfTestResponse) {
     const r = message.stopSelfTestResponse;
     return `stopSelfTest ${r.status} result ${r.selfTestResult.toString('hex') || 'empty'}`;

@@ -222,6 +222,17 @@ export interface GetFirmwareVersionResponse {
   firmwareVersion: string;
 }
 
+export interface UpdateFirmwareRequest {
+  /** Host (and port) to download from, without a scheme. */
+  firmwareDomain: string;
+  /** Relative URL of the image on that host. */
+  firmwareUrl: string;
+}
+
+export interface SwitchFirmwareRequest {
+  newFirmwareVersion: string;
+}
+
 export interface SetEventNotificationsRequest {
   /** Field name as in the OSLP definition (capital N). */
   NotificationMask: number;
@@ -256,6 +267,8 @@ export interface OslpMessage {
   startSelfTestResponse?: StatusResponse;
   stopSelfTestRequest?: PresenceRequest;
   stopSelfTestResponse?: StopSelfTestResponse;
+  updateFirmwareRequest?: UpdateFirmwareRequest;
+  updateFirmwareResponse?: StatusResponse;
   setLightRequest?: SetLightRequest;
   setLightResponse?: StatusResponse;
   getStatusRequest?: PresenceRequest;
@@ -278,6 +291,8 @@ export interface OslpMessage {
   setTransitionResponse?: StatusResponse;
   confirmRegisterDeviceRequest?: ConfirmRegisterDeviceRequest;
   confirmRegisterDeviceResponse?: ConfirmRegisterDeviceResponse;
+  switchFirmwareRequest?: SwitchFirmwareRequest;
+  switchFirmwareResponse?: StatusResponse;
 }
 
 export type OslpMessageKind = keyof OslpMessage;
@@ -300,6 +315,8 @@ export const OSLP_RESPONSE_KIND: { readonly [K in OslpRequestKind]: OslpResponse
   setConfigurationRequest: 'setConfigurationResponse',
   setRebootRequest: 'setRebootResponse',
   setTransitionRequest: 'setTransitionResponse',
+  updateFirmwareRequest: 'updateFirmwareResponse',
+  switchFirmwareRequest: 'switchFirmwareResponse',
 };
 
 export function isRequestKind(kind: OslpMessageKind): kind is OslpRequestKind {

@@ -1,6 +1,7 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { acceptedRequest, errorResponse, identification, standardErrors, isoDateTime, text } from './common';
+import { rolloutProgress } from './core-firmware';
 
 const c = initContract();
 
@@ -46,6 +47,9 @@ export const requestView = requestSummary.extend({
     .nullable()
     .describe("The notification of the request's end to the organisation's webhook; null when it has none"),
   nextCursor: z.string().nullable().describe('Pass as `after` to read the next page of device results'),
+  rollout: rolloutProgress
+    .optional()
+    .describe("A firmware rollout's state and progress per wave, from its workflow (absent when the workflow cannot be asked)"),
 });
 export type RequestView = z.infer<typeof requestView>;
 

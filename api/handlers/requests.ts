@@ -8,6 +8,7 @@ import { callerOf, type ApiDeps } from '../context';
 import { acceptedBody } from '../device-requests';
 import { ApiError } from '../errors';
 import { decodeTimedCursor, encodeCursor } from '../cursors';
+import { rolloutProgressQuery, type RolloutProgress } from '../../core/firmware/rollout-model';
 
 const s = initServer();
 
@@ -150,6 +151,13 @@ export function requestsHandlers({ prisma, temporal, logger }: ApiDeps) {
       ]);
       const ok = counts.find((c) => c.result === 'OK')?._count ?? 0;
       const failed = counts.find((c) => c.result === 'NOT_OK')?._count ?? 0;
+      // A firmware rollout's progress per wave lives in its workflow: asked for at most 2 s.
+      const rollout =
+        record.domain === 'core' && record.operation === 'startFirmwareRollout'
+          ? await temporal
+              .withDeadline(Date.now() + 2_000, () => temporal.workflow.getHandle(record.correlationUid).query<RolloutProgress>(rolloutProgressQuery))
+              .catch(() => undefined)
+          : undefined;
       const hasMore = page.length > query.limit;
       const devices = page.slice(0, query.limit);
       return {
@@ -167,6 +175,7 @@ export function requestsHandlers({ prisma, temporal, logger }: ApiDeps) {
           })),
           nextCursor: hasMore ? devices[devices.length - 1].deviceIdentification : null,
           notification,
+          ...(rollout ? { rollout } : {}),
         },
       };
     },

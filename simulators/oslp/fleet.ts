@@ -27,6 +27,9 @@ export interface OslpSimulatorFleetOptions {
   advertisedAddress?: string;
   /** How long the server waits for a complete request frame. Default 30 s. */
   readTimeoutMs?: number;
+  /** The firmware version every device runs at first (default R01), and how long it restarts after an update. */
+  firmwareVersion?: string;
+  firmwareRestartMs?: number;
 }
 
 export interface RegistrationSummary {
@@ -81,6 +84,8 @@ function createDevices(options: OslpSimulatorFleetOptions, advertisedAddress: st
       platformPublicKey: options.platformPublicKey,
       platform: options.platform,
       advertisedAddress,
+      ...(options.firmwareVersion !== undefined ? { firmwareVersion: options.firmwareVersion } : {}),
+      ...(options.firmwareRestartMs !== undefined ? { firmwareRestartMs: options.firmwareRestartMs } : {}),
     });
   });
 }

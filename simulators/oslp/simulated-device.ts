@@ -32,8 +32,15 @@
  *    multi-purpose event, "see description") with the description LIGHT_SENSOR_REPORTS_DARK or
  *    LIGHT_SENSOR_REPORTS_LIGHT, OSGP's event type names; the platform recognises them from devices it knows
  *    as light measurement devices.
+ *  - Firmware: UpdateFirmware is answered OK at once; then the device downloads http://<domain><url>, checks
+ *    the image against the SHA-256 the platform sends with it (X-OSGP-Firmware-SHA256; OSLP itself carries
+ *    no hash) and its length, takes the version the platform names (X-OSGP-Firmware-Version), restarts
+ *    (answers nothing for `firmwareRestartMs`) and runs it: GetFirmwareVersion and GetStatus report it. It keeps
+ *    every version it ran, so SwitchFirmware to one of them answers OK (any other: FAILURE). On demand
+ *    (`firmwareFault`) it fails the download, refuses certain versions (keeps its own) or goes silent once
+ *    it took the update (answers nothing any more).
  */
-import { type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import {
   decodeEnvelope,
@@ -122,7 +129,25 @@ export interface SimulatedDeviceState {
   /** The type of each output (1..6). */
   relayTypes: Record<number, SimulatedRelayType>;
   lightMeasurementDevice: boolean;
+  /** The firmware version the device runs (GetFirmwareVersion, GetStatus). */
+  firmwareVersion: string;
+  /** Every version the device ran: SwitchFirmware may go back to these. */
+  installedFirmwareVersions: string[];
+  /** Each firmware download and what came of it. */
+  firmwareDownloads: Array<{ url: string; outcome: 'installed' | 'download-failed' | 'hash-mismatch' | 'refused' | 'silent'; version?: string; at: Date }>;
+  /** Restarting after an update: every request is dropped until then (epoch ms). */
+  restartingUntil: number | null;
 }
+
+/** What goes wrong with a firmware update, on demand. */
+export type FirmwareFault =
+  | { kind: 'none' }
+  /** The download fails (the device does not fetch the image, or the fetch errs): it keeps its version. */
+  | { kind: 'fail-download' }
+  /** The device refuses to install these versions and keeps its own. */
+  | { kind: 'refuse-version'; versions: string[] }
+  /** Once it accepted an update the device answers nothing any more. */
+  | { kind: 'go-silent' };
 
 export type SimulatedRelayType = 'LIGHT' | 'TARIFF' | 'TARIFF_REVERSED';
 
@@ -158,6 +183,10 @@ export interface SimulatedDeviceOptions {
   advertisedAddress: string;
   connectTimeoutMs?: number;
   responseTimeoutMs?: number;
+  /** The version the device runs at first (default R01). */
+  firmwareVersion?: string;
+  /** How long the device restarts after installing a firmware (default 200 ms). */
+  firmwareRestartMs?: number;
 }
 
 const LIGHT_COUNT = OSLP_MAX_LIGHT_INDEX;
@@ -211,7 +240,20 @@ export class SimulatedOslpDevice {
       transitions: [],
       relayTypes: Object.fromEntries(Array.from({ length: LIGHT_COUNT }, (_, i) => [i + 1, 'LIGHT' as const])),
       lightMeasurementDevice: false,
+      firmwareVersion: options.firmwareVersion ?? FIRMWARE_VERSION,
+      installedFirmwareVersions: [options.firmwareVersion ?? FIRMWARE_VERSION],
+      firmwareDownloads: [],
+      restartingUntil: null,
     };
+  }
+
+  private firmwareFaultMode: FirmwareFault = { kind: 'none' };
+  /** Settles when the last firmware installation this device started has ended (tests wait on it). */
+  firmwareInstallation: Promise<void> = Promise.resolve();
+
+  /** What goes wrong with the next firmware updates (until set again). */
+  firmwareFault(fault: FirmwareFault): void {
+    this.firmwareFaultMode = fault;
   }
 
   /** Sets the type of some outputs; the others keep theirs. */
@@ -298,6 +340,10 @@ export class SimulatedOslpDevice {
     if (this.silence) return record('ignored', this.silence === 'hang' ? { kind: 'hang' } : { kind: 'close' });
     const mode = this.takeMode();
     if (mode.kind === 'never-answer') return record('ignored', { kind: 'hang' });
+    if (this.state.restartingUntil !== null) {
+      if (Date.now() < this.state.restartingUntil) return record('dropped', { kind: 'close' });
+      this.state.restartingUntil = null;
+    }
     if (mode.kind === 'drop-connection') return record('dropped', { kind: 'close' });
     if (!this.acceptsSequenceNumber(envelope.sequenceNumber)) {
       this.stats.outOfSequence += 1;
@@ -347,7 +393,21 @@ export class SimulatedOslpDevice {
         this.state.eventNotificationMask = message.setEventNotificationsRequest?.NotificationMask ?? this.state.eventNotificationMask;
         return { setEventNotificationsResponse: { status: 'OK' } };
       case 'getFirmwareVersionRequest':
-        return { getFirmwareVersionResponse: { firmwareVersion: FIRMWARE_VERSION } };
+        return { getFirmwareVersionResponse: { firmwareVersion: this.state.firmwareVersion } };
+      case 'updateFirmwareRequest': {
+        const request = message.updateFirmwareRequest;
+        if (!request) return { updateFirmwareResponse: { status: 'FAILURE' } };
+        // Answered now; the device downloads and installs on its own afterwards, as a real one does.
+        this.firmwareInstallation = this.installFirmware(request.firmwareDomain, request.firmwareUrl);
+        return { updateFirmwareResponse: { status: 'OK' } };
+      }
+      case 'switchFirmwareRequest': {
+        const version = message.switchFirmwareRequest?.newFirmwareVersion ?? '';
+        if (!this.state.installedFirmwareVersions.includes(version)) return { switchFirmwareResponse: { status: 'FAILURE' } };
+        this.state.firmwareVersion = version;
+        this.state.startupCounter += 1;
+        return { switchFirmwareResponse: { status: 'OK' } };
+      }
       case 'startSelfTestRequest':
         this.startSelfTest();
         return { startSelfTestResponse: { status: 'OK' } };
@@ -461,8 +521,60 @@ export class SimulatedOslpDevice {
       eventNotificationMask: this.state.eventNotificationMask,
       numberOfOutputs: LIGHT_COUNT,
       startupCounter: this.state.startupCounter,
-      firmwareVersion: FIRMWARE_VERSION,
+      firmwareVersion: this.state.firmwareVersion,
     };
+  }
+
+  /** Downloads, checks and installs an image (see the decisions above); never throws. */
+  private async installFirmware(domain: string, relativeUrl: string): Promise<void> {
+    const url = `http://${domain}${relativeUrl}`;
+    const note = (outcome: SimulatedDeviceState['firmwareDownloads'][number]['outcome'], version?: string): void => {
+      this.state.firmwareDownloads.push({ url, outcome, ...(version !== undefined ? { version } : {}), at: new Date() });
+    };
+    const fault = this.firmwareFaultMode;
+    if (fault.kind === 'go-silent') {
+      this.mode = { kind: 'never-answer' };
+      note('silent');
+      return;
+    }
+    if (fault.kind === 'fail-download') {
+      note('download-failed');
+      return;
+    }
+    let image: Buffer;
+    let expectedHash: string | null;
+    let version: string | null;
+    let declaredLength: number | null;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      if (!response.ok) {
+        note('download-failed');
+        return;
+      }
+      image = Buffer.from(await response.arrayBuffer());
+      expectedHash = response.headers.get('x-osgp-firmware-sha256');
+      version = response.headers.get('x-osgp-firmware-version');
+      const length = response.headers.get('content-length');
+      declaredLength = length === null ? null : Number(length);
+    } catch {
+      note('download-failed');
+      return;
+    }
+    const complete = image.length > 0 && (declaredLength === null || declaredLength === image.length);
+    if (!expectedHash || !version || !complete || createHash('sha256').update(image).digest('hex') !== expectedHash) {
+      note('hash-mismatch', version ?? undefined);
+      return;
+    }
+    if (fault.kind === 'refuse-version' && fault.versions.includes(version)) {
+      note('refused', version);
+      return;
+    }
+    // Restart into the new firmware: nothing is answered meanwhile.
+    this.state.restartingUntil = Date.now() + (this.options.firmwareRestartMs ?? 200);
+    this.state.firmwareVersion = version;
+    if (!this.state.installedFirmwareVersions.includes(version)) this.state.installedFirmwareVersions.push(version);
+    this.state.startupCounter += 1;
+    note('installed', version);
   }
 
   // ------------------------------------------------------------ device-initiated exchanges
@@ -564,6 +676,10 @@ function statusOnlyResponse(kind: OslpRequestKind, status: OslpStatus): OslpMess
       return { setRebootResponse: { status } };
     case 'setTransitionResponse':
       return { setTransitionResponse: { status } };
+    case 'updateFirmwareResponse':
+      return { updateFirmwareResponse: { status } };
+    case 'switchFirmwareResponse':
+      return { switchFirmwareResponse: { status } };
     default:
       return null;
   }

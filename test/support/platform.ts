@@ -28,6 +28,9 @@ import { loadOrCreateDlmsKeyStore } from '../../core/keys/dlms-key-store';
 import { platformClient, type PlatformClient } from '../../simulators/oslp/provision';
 import { startOslpSimulatorFleet, type OslpSimulatorFleet, type OslpSimulatorFleetOptions } from '../../simulators/oslp/fleet';
 import { publicKeyOf } from '../../adapters/oslp/envelope';
+import { DatabaseFirmwareStore, DirectoryFirmwareStore } from '../../core/firmware/store';
+import type { FirmwareSettings } from '../../core/firmware/settings';
+import { loadOrCreateTokenSecret } from '../../core/firmware/tokens';
 
 export interface TestPlatformOptions {
   workers?: boolean;
@@ -45,6 +48,10 @@ export interface TestPlatformOptions {
   rateLimit?: RateLimit;
   /** The operator console's settings; by default it links to the test Temporal dev server's Web UI. */
   console?: ConsoleOptions;
+  /** Firmware: where images are kept (default a temporary directory), the upload limit, the token lifetime. */
+  firmwareStore?: 'directory' | 'database';
+  firmwareMaxSizeBytes?: number;
+  firmwareTokenTtlMs?: number;
 }
 
 export interface TestPlatform {
@@ -52,6 +59,8 @@ export interface TestPlatform {
   db: Database;
   temporal: Client;
   platformKey: PlatformKey;
+  /** Firmware management as this platform runs it (its download domain is the API's address). */
+  firmware: FirmwareSettings;
   /** The OSLP listener's port (0 when workers are not started here). */
   listenerPort: number;
   /** Environment for a platform process of another role that shares this platform's servers and key. */
@@ -92,6 +101,15 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
 
   const db = await openDatabase({ url: databaseUrl, embeddedDir: '' });
   stops.push(() => db.close());
+  const firmware: FirmwareSettings = {
+    store: options.firmwareStore === 'database' ? new DatabaseFirmwareStore(db.prisma) : new DirectoryFirmwareStore(path.join(keyDir, 'firmware')),
+    maxSizeBytes: options.firmwareMaxSizeBytes ?? 1024 * 1024,
+    // In a file, so worker processes of other roles (childEnv) sign download URLs with the same secret.
+    tokenSecret: loadOrCreateTokenSecret(path.join(keyDir, 'firmware-token.key')),
+    tokenTtlMs: options.firmwareTokenTtlMs ?? 60 * 60 * 1000,
+    // Set once the API listens (below): workers read it when they make download URLs.
+    downloadDomain: '',
+  };
   const connection = await Connection.connect({ address: temporalAddress });
   stops.push(() => connection.close());
   const temporal = new Client({ connection, namespace });
@@ -108,6 +126,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       prisma: db.prisma,
       logger,
       workflowBundle: await bundle,
+      firmware,
     });
     const running = worker.run();
     stops.push(async () => {
@@ -156,7 +175,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ...options.deviceRequestOptions,
   };
   const requests = createRequestService({ prisma: db.prisma, temporal, deviceRequestOptions, logger });
-  const app = createApp({ prisma: db.prisma, temporal, requests, logger, dlmsKeys }, {
+  const app = createApp({ prisma: db.prisma, temporal, requests, logger, dlmsKeys, firmware }, {
     responseValidation: true,
     metrics,
     rateLimit: options.rateLimit,
@@ -175,6 +194,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       }),
   );
   const baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  firmware.downloadDomain = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const createOrganisation = async (identification: string, group: 'ADMIN' | 'USER' = 'USER'): Promise<string> => {
     const organisation = await db.prisma.organisation.create({
@@ -190,6 +210,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     db,
     temporal,
     platformKey,
+    firmware,
     listenerPort,
     adminKey,
     childEnv: {
@@ -205,6 +226,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       // Off unless a test asks for it: the role defaults (9464...) would collide between test runs.
       METRICS_PORT: '0',
       NOTIFICATION_RETRY_PERIOD_MS: String(notificationRetryPeriodMs),
+      FIRMWARE_TOKEN_SECRET_FILE: path.join(keyDir, 'firmware-token.key'),
+      FIRMWARE_DOWNLOAD_DOMAIN: firmware.downloadDomain,
+      FIRMWARE_STORE: options.firmwareStore ?? 'directory',
     },
     createOrganisation,
     client: (apiKey) => platformClient(baseUrl, apiKey),
