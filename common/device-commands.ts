@@ -1,6 +1,7 @@
 // The generic intermediate format of device commands and responses: domains produce it, protocol adapters
 // translate it. Shared by workflows, activities and adapters, so it must stay free of I/O and Node APIs.
 // Which protocols exist and where their commands go is the protocol registry's (core/protocols.ts).
+import type { DeviceConfiguration } from './device-configuration';
 
 /** index 0 means every light of the device; dimValue 1-100 applies when on. */
 export interface LightValue {
@@ -110,7 +111,17 @@ export type DeviceCommand =
   /** Back to the schedule after a setLight; index 0 or absent = all lights; immediate = now, else at the next entry. */
   | { kind: 'resumeSchedule'; index?: number; immediate: boolean }
   /** A light sensor's verdict: the device's LIGHT_TRIGGER entries act on it; time HH:MM (UTC) when it happened. */
-  | { kind: 'setTransition'; transitionType: TransitionType; time?: string };
+  | { kind: 'setTransition'; transitionType: TransitionType; time?: string }
+  /** Core configuration: read the device's configuration. */
+  | { kind: 'getConfiguration' }
+  /** Core configuration: the fields given change; the device keeps the others. */
+  | { kind: 'setConfiguration'; configuration: DeviceConfiguration }
+  /** Core configuration: the device switches to its other configuration bank (0 or 1). */
+  | { kind: 'switchConfiguration'; configurationBank: number }
+  /** The platform's public key (Base64 of its DER SPKI) the device is to verify the platform's messages with. */
+  | { kind: 'setDeviceVerificationKey'; verificationKey: string }
+  /** The device fetches a new TLS certificate from certificateDomain at certificateUrl. */
+  | { kind: 'updateDeviceSslCertification'; certificateDomain: string; certificateUrl: string };
 export type DeviceCommandKind = DeviceCommand['kind'];
 
 export interface DeviceStatus {
@@ -135,6 +146,11 @@ export type DeviceResponse =
   | { kind: 'setSchedule'; pages: number }
   | { kind: 'resumeSchedule' }
   | { kind: 'setTransition' }
+  | { kind: 'getConfiguration'; configuration: DeviceConfiguration }
+  | { kind: 'setConfiguration' }
+  | { kind: 'switchConfiguration' }
+  | { kind: 'setDeviceVerificationKey' }
+  | { kind: 'updateDeviceSslCertification' }
   /**
    * Not a device answer: what tariff switching records for a getStatus, each tariff relay's functional value
    * (high = the high tariff is on; for a TARIFF_REVERSED relay that is the relay off).
@@ -309,6 +325,8 @@ export const permanentFailureTypes = [
   'AUTHENTICATION_FAILED',
   'ASSOCIATION_REJECTED',
   'DECRYPTION_FAILED',
+  // OSLP: a verification key the platform holds no private key for (the device would refuse all it sends).
+  'PLATFORM_KEY_UNKNOWN',
 ] as const;
 export type PermanentFailureType = (typeof permanentFailureTypes)[number];
 

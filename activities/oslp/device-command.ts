@@ -27,6 +27,7 @@ import {
   oslpDeviceSelect,
 } from './device-exchange';
 import { fromOslpResponse, toOslpExchanges } from './translate';
+import type { PlatformKeyRing } from './platform-keys';
 
 export interface OslpActivityDeps {
   prisma: PrismaClient;
@@ -35,9 +36,11 @@ export interface OslpActivityDeps {
   deviceMessages?: Counter;
   /** Parsed device keys, shared with the batch activity; one of its own when not given. */
   publicKeys?: PublicKeyCache;
+  /** The platform's signing keys, for devices given another verification key (setDeviceVerificationKey). */
+  platformKeys?: PlatformKeyRing;
 }
 
-export function createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys = new PublicKeyCache() }: OslpActivityDeps): AdapterActivities {
+export function createOslpActivities({ prisma, client, logger, deviceMessages, publicKeys = new PublicKeyCache(), platformKeys }: OslpActivityDeps): AdapterActivities {
   return {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       const { attempt } = Context.current().info;
@@ -54,8 +57,13 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
 
       const device = await prisma.device.findUnique({ where: { identification: request.deviceIdentification }, select: oslpDeviceSelect });
       if (!device) return fail('DEVICE_UNKNOWN', `Device ${request.deviceIdentification} is unknown`);
-      const endpoint = endpointOf(device, publicKeys);
+      const endpoint = endpointOf(device, publicKeys, platformKeys);
       if (isPermanentFailure(endpoint)) return fail(endpoint.type, endpoint.message);
+      // A key the platform cannot sign with would cut the device off: it is never sent.
+      const { command } = request;
+      if (command.kind === 'setDeviceVerificationKey' && platformKeys && !platformKeys.holds(command.verificationKey)) {
+        return fail('PLATFORM_KEY_UNKNOWN', `The platform holds no private key for this verification key; ${device.identification} would refuse its messages`);
+      }
 
       const messages = toOslpExchanges(request.command);
       const log = messageLogRow.bind(null, device.identification, request.correlationUid);

@@ -8,6 +8,7 @@ import type { OslpInboundStore } from '../../adapters/oslp/inbound';
 import type { OslpDeviceSequenceState } from '../../adapters/oslp/registration';
 import type { createDeviceEventFollowUp } from '../../core/devices/device-events';
 import { summarize } from './translate';
+import type { PlatformKeyRing } from './platform-keys';
 
 export interface OslpInboundStoreDeps {
   prisma: PrismaClient;
@@ -15,15 +16,22 @@ export interface OslpInboundStoreDeps {
   followUp: ReturnType<typeof createDeviceEventFollowUp>;
   /** Frames the listener refused, by reason: unauthenticated input costs a counter, never a database row. */
   framesRefused?: Counter;
+  /** The platform's signing keys: answers to a device go signed with the key it verifies with. */
+  platformKeys?: PlatformKeyRing;
 }
 
-export function createOslpInboundStore({ prisma, followUp, framesRefused }: OslpInboundStoreDeps): OslpInboundStore {
+export function createOslpInboundStore({ prisma, followUp, framesRefused, platformKeys }: OslpInboundStoreDeps): OslpInboundStore {
   const deviceId = async (identification: string) => (await prisma.device.findUniqueOrThrow({ where: { identification }, select: { id: true } })).id;
   return {
     async findDevice(deviceUid) {
       const device = await prisma.device.findUnique({ where: { oslpDeviceUid: deviceUidToBase64(deviceUid) } });
       if (!device?.publicKey) return null;
-      return { deviceIdentification: device.identification, publicKey: publicKeyFromPem(device.publicKey) };
+      const signingKey = device.platformVerificationKey !== null ? platformKeys?.signingKeyFor(device.platformVerificationKey) : undefined;
+      return {
+        deviceIdentification: device.identification,
+        publicKey: publicKeyFromPem(device.publicKey),
+        ...(signingKey ? { platformPrivateKey: signingKey } : {}),
+      };
     },
 
     async loadDevice(deviceIdentification) {
