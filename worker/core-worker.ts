@@ -8,6 +8,7 @@ import { createNotificationActivities } from '../activities/notifications';
 import { createRequestActivities } from '../activities/requests';
 import { createGroupActivities } from '../activities/groups';
 import { createLightingRunActivities } from '../activities/lighting-runs';
+import { createConfigurationActivities } from '../activities/configuration';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -34,6 +35,7 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
       ...createGroupActivities(options.prisma),
       ...createNotificationActivities({ prisma: options.prisma, logger }),
       ...createLightingRunActivities(options.prisma),
+      ...createConfigurationActivities(options.prisma),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
     // The SDK's default sizes the cache from the heap limit (about 2,300 workflows at ~1 MB each on a 4 GB

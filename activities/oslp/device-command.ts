@@ -96,7 +96,14 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, p
         sequenceNumber = exchange.sequenceNumber;
         const { status, response } = fromOslpResponse(request.command, exchange.response);
         await prisma.$transaction([
-          prisma.device.update({ where: { id: device.id }, data: { sequenceNumber: exchange.sequenceNumber } }),
+          prisma.device.update({
+            where: { id: device.id },
+            data: {
+              sequenceNumber: exchange.sequenceNumber,
+              // Accepted: the device verifies with the new key from now on, so the platform signs with it.
+              ...(command.kind === 'setDeviceVerificationKey' && status === 'OK' ? { platformVerificationKey: command.verificationKey } : {}),
+            },
+          }),
           prisma.deviceMessageLog.createMany({
             data: [
               log('TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),
