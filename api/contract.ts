@@ -12,13 +12,15 @@ import { smartMeteringContract } from './contracts/smart-metering';
 import { publicLightingDeviceContract } from './contracts/public-lighting-device';
 import { coreLightMeasurementContract } from './contracts/core-light-measurement';
 import { tariffSwitchingContract } from './contracts/tariff-switching';
+import { coreConfigurationContract } from './contracts/core-configuration';
+import { adminNetworkContract } from './contracts/admin-network';
 
 const c = initContract();
 
 export const platformContract = c.router(
   {
-    admin: adminContract,
-    core: { ...coreContract, ...coreEventsContract, ...coreLightMeasurementContract, ...deviceGroupsContract },
+    admin: { ...adminContract, ...adminNetworkContract },
+    core: { ...coreContract, ...coreEventsContract, ...coreLightMeasurementContract, ...deviceGroupsContract, ...coreConfigurationContract },
     publicLighting: { ...publicLightingContract, ...lightingSchedulesContract, ...publicLightingDeviceContract },
     requests: requestsContract,
     smartMetering: smartMeteringContract,

@@ -4,6 +4,7 @@ import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
 import { eventNotificationTypes } from '../../common/device-commands';
 import { protocolsWithDeviceFields } from '../../core/protocols';
+import { reportedConfiguration } from './core-configuration';
 import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, protocol, standardErrors, text } from './common';
 
 const c = initContract();
@@ -46,6 +47,12 @@ export const device = z.object({
   inMaintenance: z.boolean(),
   lifecycleStatus: deviceLifecycleStatus,
   registeredAt: z.string().nullable(),
+  configuration: reportedConfiguration.nullable(),
+  configurationReportedAt: z.string().nullable().describe('When the device last reported or accepted its configuration'),
+  platformVerificationKey: z
+    .string()
+    .nullable()
+    .describe('OSLP: the platform public key (Base64 DER) the device accepted with setDeviceVerificationKey; null = the platform key'),
 });
 export type DeviceView = z.infer<typeof device>;
 
