@@ -42,6 +42,8 @@ export interface TestPlatformOptions {
   tls?: { cert: string; key: string; ca: string };
   /** Requests per organisation (the API's default otherwise). */
   rateLimit?: RateLimit;
+  /** More OSLP platform private keys (PEM files) devices may be given with setDeviceVerificationKey. */
+  oslpPlatformExtraKeyFiles?: string[];
 }
 
 export interface TestPlatform {
@@ -120,6 +122,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         OSLP_CONNECT_TIMEOUT_MS: oslpConnectTimeoutMs,
         OSLP_RESPONSE_TIMEOUT_MS: oslpResponseTimeoutMs,
         oslpPlatformKeyFile: platformKey.file,
+        oslpPlatformExtraKeyFiles: options.oslpPlatformExtraKeyFiles,
         NOTIFICATION_RETRY_PERIOD_MS: notificationRetryPeriodMs,
       },
       clientConnection: connection,
