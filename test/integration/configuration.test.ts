@@ -92,9 +92,10 @@ async function call(key: string, method: 'GET' | 'POST' | 'PUT', route: string, 
 
 const errorOf = (answer: Answer): ErrorResponse => answer.body as ErrorResponse;
 
-async function finished(answer: Answer): Promise<RequestView> {
+/** The request's end, read as the organisation that made it (a request is its maker's to read). */
+async function finished(answer: Answer, key: string = keys.owner): Promise<RequestView> {
   if (answer.status !== 202) throw new Error(`expected 202, got ${answer.status}: ${JSON.stringify(answer.body)}`);
-  return waitForRequest(grid, (answer.body as { correlationUid: string }).correlationUid);
+  return waitForRequest(platform.client(key), (answer.body as { correlationUid: string }).correlationUid);
 }
 
 function resultOf(view: RequestView, device: string) {
@@ -188,13 +189,13 @@ describe('configuration', () => {
   test('switchConfiguration makes the other bank the one in force', async () => {
     const device = fleet.devices[1];
     await finished(await call(keys.owner, 'POST', '/v1/core/set-configuration', { deviceIdentifications: [device.identification], configuration: { timeSyncFrequency: 1234 } }));
-    const switched = await finished(await call(keys.configuration, 'POST', '/v1/core/switch-configuration', { deviceIdentifications: [device.identification], configurationBank: 1 }));
+    const switched = await finished(await call(keys.configuration, 'POST', '/v1/core/switch-configuration', { deviceIdentifications: [device.identification], configurationBank: 1 }), keys.configuration);
     expect(switched.state).toBe('OK');
     expect(device.state.activeConfigurationBank).toBe(1);
-    const other = await finished(await call(keys.configuration, 'POST', '/v1/core/get-configuration', { deviceIdentifications: [device.identification] }));
+    const other = await finished(await call(keys.configuration, 'POST', '/v1/core/get-configuration', { deviceIdentifications: [device.identification] }), keys.configuration);
     expect(reportedBy(other, device.identification).timeSyncFrequency).toBe(86_400);
-    await finished(await call(keys.configuration, 'POST', '/v1/core/switch-configuration', { deviceIdentifications: [device.identification], configurationBank: 0 }));
-    const back = await finished(await call(keys.configuration, 'POST', '/v1/core/get-configuration', { deviceIdentifications: [device.identification] }));
+    await finished(await call(keys.configuration, 'POST', '/v1/core/switch-configuration', { deviceIdentifications: [device.identification], configurationBank: 0 }), keys.configuration);
+    const back = await finished(await call(keys.configuration, 'POST', '/v1/core/get-configuration', { deviceIdentifications: [device.identification] }), keys.configuration);
     expect(reportedBy(back, device.identification).timeSyncFrequency).toBe(1234);
   });
 
@@ -237,7 +238,7 @@ describe('setDeviceVerificationKey', () => {
   test('a device that refuses the key keeps the old one, and the platform keeps signing with the old one', async () => {
     const device = fleet.devices[2];
     device.state.refuseVerificationKeys = true;
-    const refused = await finished(await call(keys.management, 'POST', '/v1/core/set-device-verification-key', { deviceIdentifications: [device.identification], verificationKey: extraKey }));
+    const refused = await finished(await call(keys.management, 'POST', '/v1/core/set-device-verification-key', { deviceIdentifications: [device.identification], verificationKey: extraKey }), keys.management);
     expect(refused.state).toBe('NOT_OK');
     expect(resultOf(refused, device.identification)).toMatchObject({ result: 'NOT_OK', errorCode: 'DEVICE_REJECTED' });
     expect(await storedKey(device.identification)).toBeNull();
@@ -248,7 +249,7 @@ describe('setDeviceVerificationKey', () => {
   test('an accepted key is stored, and the device keeps working with it both ways', async () => {
     const device = fleet.devices[3];
     const badSignaturesBefore = device.stats.badSignatures;
-    const accepted = await finished(await call(keys.management, 'POST', '/v1/core/set-device-verification-key', { deviceIdentifications: [device.identification], verificationKey: extraKey }));
+    const accepted = await finished(await call(keys.management, 'POST', '/v1/core/set-device-verification-key', { deviceIdentifications: [device.identification], verificationKey: extraKey }), keys.management);
     expect(accepted.state).toBe('OK');
     expect(device.state.verificationKeys).toEqual([extraKey]);
     expect(await storedKey(device.identification)).toBe(extraKey);
@@ -292,8 +293,7 @@ describe('setDeviceVerificationKey', () => {
       await call(keys.management, 'POST', '/v1/core/update-device-ssl-certification', {
         deviceIdentifications: [device.identification],
         certification: { certificateDomain: 'certs.example.org', certificateUrl: '/ssld/new.pem' },
-      }),
-    );
+      }), keys.management);
     expect(done.state).toBe('OK');
     expect(device.state.sslCertifications).toEqual([{ certificateDomain: 'certs.example.org', certificateUrl: '/ssld/new.pem' }]);
     const bad = await call(keys.management, 'POST', '/v1/core/update-device-ssl-certification', {
