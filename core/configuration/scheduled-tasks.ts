@@ -46,6 +46,8 @@ export interface LightingRunTimes {
 
 /** Runs listed per lighting schedule entry at most (a schedule runs forever; a page shows the next ones). */
 export const runsPerEntry = 10;
+/** Lighting schedules whose runs are read from Temporal at once. */
+const describeConcurrency = 8;
 
 export async function findScheduledTasks(
   prisma: PrismaClient,
@@ -157,8 +159,8 @@ async function lightingRuns(
     include: { organisation: { select: { identification: true } }, group: { select: { identification: true } } },
     orderBy: { id: 'asc' },
   });
-  const tasks: ScheduledTask[] = [];
-  for (const schedule of schedules) {
+  const runsOf = async (schedule: (typeof schedules)[number]): Promise<ScheduledTask[]> => {
+    const tasks: ScheduledTask[] = [];
     const organisation = schedule.organisation.identification;
     const row: LightingScheduleRow = {
       id: schedule.id,
@@ -193,6 +195,14 @@ async function lightingRuns(
         });
       }
     }
-  }
+    return tasks;
+  };
+  // A few schedules at a time: each calendar entry is one describe call to Temporal.
+  const tasks: ScheduledTask[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < schedules.length) tasks.push(...(await runsOf(schedules[next++])));
+  };
+  await Promise.all(Array.from({ length: Math.min(describeConcurrency, schedules.length) }, lane));
   return tasks;
 }
