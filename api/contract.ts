@@ -13,13 +13,22 @@ import { smartMeteringContract } from './contracts/smart-metering';
 import { publicLightingDeviceContract } from './contracts/public-lighting-device';
 import { coreLightMeasurementContract } from './contracts/core-light-measurement';
 import { tariffSwitchingContract } from './contracts/tariff-switching';
+import { coreConfigurationContract } from './contracts/core-configuration';
+import { adminNetworkContract } from './contracts/admin-network';
 
 const c = initContract();
 
 export const platformContract = c.router(
   {
-    admin: adminContract,
-    core: { ...coreContract, ...coreEventsContract, ...coreLightMeasurementContract, ...deviceGroupsContract, ...coreFirmwareContract },
+    admin: { ...adminContract, ...adminNetworkContract },
+    core: {
+      ...coreContract,
+      ...coreEventsContract,
+      ...coreLightMeasurementContract,
+      ...deviceGroupsContract,
+      ...coreFirmwareContract,
+      ...coreConfigurationContract,
+    },
     publicLighting: { ...publicLightingContract, ...lightingSchedulesContract, ...publicLightingDeviceContract },
     requests: requestsContract,
     smartMetering: smartMeteringContract,

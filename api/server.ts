@@ -27,6 +27,8 @@ import { publicLightingDeviceHandlers } from './handlers/public-lighting-device'
 import { coreLightMeasurementHandlers } from './handlers/core-light-measurement';
 import { tariffSwitchingHandlers } from './handlers/tariff-switching';
 import { requestsHandlers } from './handlers/requests';
+import { coreConfigurationHandlers } from './handlers/core-configuration';
+import { adminNetworkHandlers } from './handlers/admin-network';
 import { buildOpenApiDocument } from './openapi';
 import { docsRouter } from './docs';
 import { consoleRouter, type ConsoleOptions } from './console';
@@ -150,8 +152,15 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
 
   const s = initServer();
   const router = s.router(platformContract, {
-    admin: adminHandlers(deps),
-    core: { ...coreHandlers(deps), ...coreEventsHandlers(deps), ...coreLightMeasurementHandlers(deps), ...deviceGroupsHandlers(deps), ...coreFirmwareHandlers(deps) },
+    admin: { ...adminHandlers(deps), ...adminNetworkHandlers(deps) },
+    core: {
+      ...coreHandlers(deps),
+      ...coreEventsHandlers(deps),
+      ...coreLightMeasurementHandlers(deps),
+      ...deviceGroupsHandlers(deps),
+      ...coreFirmwareHandlers(deps),
+      ...coreConfigurationHandlers(deps),
+    },
     publicLighting: { ...publicLightingHandlers(deps), ...lightingSchedulesHandlers(deps), ...publicLightingDeviceHandlers(deps) },
     requests: requestsHandlers(deps),
     smartMetering: smartMeteringHandlers(deps),

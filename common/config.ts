@@ -24,6 +24,8 @@ const configSchema = z.object({
   OSLP_LISTENER_HOST: z.string().default('127.0.0.1'),
   OSLP_LISTENER_PORT: port.default(12122),
   OSLP_PLATFORM_KEY_FILE: z.string().optional(),
+  /** More platform private keys (PEM files, comma-separated) that devices may be given with setDeviceVerificationKey. */
+  OSLP_PLATFORM_EXTRA_KEY_FILES: z.string().optional(),
   OSLP_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
   OSLP_RESPONSE_TIMEOUT_MS: positiveMs.default(30_000),
   /** Smart meters (DLMS/COSEM): where the platform secret that seals meter keys lives; connect and answer timeouts. */
@@ -79,6 +81,7 @@ export type PlatformConfig = z.infer<typeof configSchema> & {
   /** Absolute data directory of the embedded defaults (database, Temporal history, platform keys). */
   dataDir: string;
   oslpPlatformKeyFile: string;
+  oslpPlatformExtraKeyFiles: string[];
   dlmsKeyFile: string;
   /** How to reach Temporal (address, namespace, TLS, API key), checked at load. */
   temporal: TemporalConnectionSettings;
@@ -114,6 +117,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     database,
     dataDir,
     oslpPlatformKeyFile: parsed.data.OSLP_PLATFORM_KEY_FILE ?? path.join(dataDir, 'keys', 'oslp-platform.pem'),
+    oslpPlatformExtraKeyFiles: (parsed.data.OSLP_PLATFORM_EXTRA_KEY_FILES ?? '')
+      .split(',')
+      .map((file) => file.trim())
+      .filter((file) => file.length > 0),
     dlmsKeyFile: parsed.data.DLMS_KEY_FILE ?? path.join(dataDir, 'keys', 'dlms-keys.key'),
     firmwareTokenSecretFile: parsed.data.FIRMWARE_TOKEN_SECRET_FILE ?? path.join(dataDir, 'keys', 'firmware-token.key'),
   };

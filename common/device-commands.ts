@@ -1,6 +1,7 @@
 // The generic intermediate format of device commands and responses: domains produce it, protocol adapters
 // translate it. Shared by workflows, activities and adapters, so it must stay free of I/O and Node APIs.
 // Which protocols exist and where their commands go is the protocol registry's (core/protocols.ts).
+import type { DeviceConfiguration } from './device-configuration';
 
 /** index 0 means every light of the device; dimValue 1-100 applies when on. */
 export interface LightValue {
@@ -119,7 +120,17 @@ export type DeviceCommand =
    */
   | { kind: 'updateFirmware'; firmwareDomain: string; firmwareUrl: string }
   /** Activate a firmware version the device already holds (e.g. its previous one). */
-  | { kind: 'switchFirmware'; newFirmwareVersion: string };
+  | { kind: 'switchFirmware'; newFirmwareVersion: string }
+  /** Core configuration: read the device's configuration. */
+  | { kind: 'getConfiguration' }
+  /** Core configuration: the fields given change; the device keeps the others. */
+  | { kind: 'setConfiguration'; configuration: DeviceConfiguration }
+  /** Core configuration: the device switches to its other configuration bank (0 or 1). */
+  | { kind: 'switchConfiguration'; configurationBank: number }
+  /** The platform's public key (Base64 of its DER SPKI) the device is to verify the platform's messages with. */
+  | { kind: 'setDeviceVerificationKey'; verificationKey: string }
+  /** The device fetches a new TLS certificate from certificateDomain at certificateUrl. */
+  | { kind: 'updateDeviceSslCertification'; certificateDomain: string; certificateUrl: string };
 export type DeviceCommandKind = DeviceCommand['kind'];
 
 export interface DeviceStatus {
@@ -149,6 +160,11 @@ export type DeviceResponse =
   /** The device accepted the image URL; it downloads, verifies and activates the image on its own. */
   | { kind: 'updateFirmware' }
   | { kind: 'switchFirmware' }
+  | { kind: 'getConfiguration'; configuration: DeviceConfiguration }
+  | { kind: 'setConfiguration' }
+  | { kind: 'switchConfiguration' }
+  | { kind: 'setDeviceVerificationKey' }
+  | { kind: 'updateDeviceSslCertification' }
   /**
    * Not a device answer: what tariff switching records for a getStatus, each tariff relay's functional value
    * (high = the high tariff is on; for a TARIFF_REVERSED relay that is the relay off).
@@ -323,6 +339,8 @@ export const permanentFailureTypes = [
   'AUTHENTICATION_FAILED',
   'ASSOCIATION_REJECTED',
   'DECRYPTION_FAILED',
+  // OSLP: a verification key the platform holds no private key for (the device would refuse all it sends).
+  'PLATFORM_KEY_UNKNOWN',
 ] as const;
 export type PermanentFailureType = (typeof permanentFailureTypes)[number];
 

@@ -14,6 +14,7 @@ import { createMonitoringActivities } from '../activities/monitoring';
 import { createDeviceEventFollowUp } from '../core/devices/device-events';
 import { createFirmwareActivities } from '../activities/firmware';
 import type { FirmwareSettings } from '../core/firmware/settings';
+import { createConfigurationActivities } from '../activities/configuration';
 
 export interface CoreWorkerOptions {
   connection: NativeConnection;
@@ -57,6 +58,7 @@ export async function createCoreWorker(options: CoreWorkerOptions): Promise<Work
       ...createLightingRunActivities(options.prisma),
       ...createMonitoringActivities({ prisma: options.prisma, logger, followUp }),
       ...createFirmwareActivities(options.prisma, options.firmware, logger),
+      ...createConfigurationActivities(options.prisma),
     },
     maxConcurrentWorkflowTaskExecutions: 40,
     // The SDK's default sizes the cache from the heap limit (about 2,300 workflows at ~1 MB each on a 4 GB

@@ -1,6 +1,7 @@
 // The OSLP adapter role: the executeDeviceCommand and executeDeviceCommandBatch activities on the
 // `adapter-oslp` task queue (so it can run on its own hosts, near the device network) and the listener for
 // device-initiated messages, which starts the workflows that notify organisations of device events.
+import fs from 'node:fs';
 import { Client, type Connection } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { adapterTaskQueue } from '../core/protocols';
@@ -13,6 +14,8 @@ import { startOslpListener } from '../adapters/oslp/listener';
 import { createOslpActivities } from '../activities/oslp/device-command';
 import { createOslpBatchActivities } from '../activities/oslp/device-command-batch';
 import { PublicKeyCache } from '../activities/oslp/device-exchange';
+import { PlatformKeyRing } from '../activities/oslp/platform-keys';
+import { privateKeyFromPem } from '../adapters/oslp/envelope';
 import { createOslpInboundStore } from '../activities/oslp/inbound-store';
 import { createOslpInboundHandler } from '../adapters/oslp/inbound';
 import { createDeviceEventFollowUp } from '../core/devices/device-events';
@@ -31,6 +34,7 @@ export interface OslpAdapterOptions {
     | 'OSLP_RESPONSE_TIMEOUT_MS'
     | 'oslpPlatformKeyFile'
   > &
+    Partial<Pick<PlatformConfig, 'oslpPlatformExtraKeyFiles'>> &
     Partial<Pick<PlatformConfig, 'NOTIFICATION_RETRY_PERIOD_MS' | 'DEVICE_COMMAND_MAX_ATTEMPTS' | 'DEVICE_REQUEST_MAX_CONCURRENCY'>>;
   /**
    * A client connection to the same Temporal cluster, for the listener to start device event notification
@@ -60,6 +64,12 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
   const logger = options.logger.child({ adapter: 'oslp' });
   const platformKey = loadOrCreatePlatformKey(config.oslpPlatformKeyFile);
   if (platformKey.created) logger.info('created the OSLP platform key', { file: platformKey.file });
+  const extraKeyFiles = config.oslpPlatformExtraKeyFiles ?? [];
+  const platformKeys = new PlatformKeyRing(
+    platformKey.privateKey,
+    extraKeyFiles.map((file) => privateKeyFromPem(fs.readFileSync(file, 'utf8'))),
+  );
+  if (extraKeyFiles.length > 0) logger.info('extra OSLP platform keys loaded', { files: extraKeyFiles });
 
   const client = new OslpClient({
     platformPrivateKey: platformKey.privateKey,
@@ -75,9 +85,9 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: adapterTaskQueue('OSLP'),
     activities: {
-      ...createOslpActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys }),
+      ...createOslpActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys, platformKeys }),
       // One attempt at one command on many devices (mass switching); its exchanges in flight are its own.
-      ...createOslpBatchActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys }),
+      ...createOslpBatchActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys, platformKeys }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentCommands ?? 200,
     // Heartbeats reach Temporal at most this often (default: 80 % of the heartbeat timeout), and cancellation
@@ -113,7 +123,7 @@ export async function startOslpAdapter(options: OslpAdapterOptions): Promise<Run
     host: config.OSLP_LISTENER_HOST,
     port: config.OSLP_LISTENER_PORT,
     platformPrivateKey: platformKey.privateKey,
-    handler: createOslpInboundHandler(createOslpInboundStore({ prisma, followUp, framesRefused }), { logger }),
+    handler: createOslpInboundHandler(createOslpInboundStore({ prisma, followUp, framesRefused, platformKeys }), { logger }),
     logger,
   });
 

@@ -40,3 +40,11 @@ export { groupRequestWorkflow } from './common/group-request';
 export { deviceBatchWorkflow } from './common/device-batch';
 export { scheduledLightingWorkflow } from './public-lighting/scheduled-lighting';
 export { astronomicalLightingWorkflow } from './public-lighting/astronomical-lighting';
+// Core configuration management, and the device verification key and certificate operations.
+export {
+  getConfigurationWorkflow,
+  setConfigurationWorkflow,
+  switchConfigurationWorkflow,
+  setDeviceVerificationKeyWorkflow,
+  updateDeviceSslCertificationWorkflow,
+} from './core/configuration';

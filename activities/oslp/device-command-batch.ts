@@ -31,6 +31,7 @@ import {
   type MessageLogRow,
   type OslpDeviceRecord,
 } from './device-exchange';
+import type { PlatformKeyRing } from './platform-keys';
 import { fromOslpResponse, toOslpExchanges } from './translate';
 import { sqlTimestamp } from '../../core/monitoring/communication';
 
@@ -42,6 +43,8 @@ export interface OslpBatchActivityDeps {
   /** Latency, outcome and in-flight count of each exchange; the batch's devices waiting for a lane. */
   commandMetrics?: DeviceCommandMetrics;
   publicKeys?: PublicKeyCache;
+  /** The platform's signing keys, for devices given another verification key. */
+  platformKeys?: PlatformKeyRing;
   /** How often results are flushed to the database and heartbeated; default 1 s. */
   heartbeatIntervalMs?: number;
 }
@@ -181,7 +184,7 @@ class DeviceBatch {
   }
 
   private async exchange(device: OslpDeviceRecord): Promise<void> {
-    const endpoint = endpointOf(device, this.publicKeys);
+    const endpoint = endpointOf(device, this.publicKeys, this.deps.platformKeys);
     if (isPermanentFailure(endpoint)) return this.permanent(device.identification, endpoint.type, endpoint.message);
     const { correlationUid, command } = this.request;
     const id = device.identification;

@@ -28,6 +28,7 @@ import {
   recordExchange,
 } from './device-exchange';
 import { fromOslpResponse, toOslpExchanges } from './translate';
+import type { PlatformKeyRing } from './platform-keys';
 
 export interface OslpActivityDeps {
   prisma: PrismaClient;
@@ -38,9 +39,11 @@ export interface OslpActivityDeps {
   commandMetrics?: DeviceCommandMetrics;
   /** Parsed device keys, shared with the batch activity; one of its own when not given. */
   publicKeys?: PublicKeyCache;
+  /** The platform's signing keys, for devices given another verification key (setDeviceVerificationKey). */
+  platformKeys?: PlatformKeyRing;
 }
 
-export function createOslpActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys = new PublicKeyCache() }: OslpActivityDeps): AdapterActivities {
+export function createOslpActivities({ prisma, client, logger, deviceMessages, commandMetrics, publicKeys = new PublicKeyCache(), platformKeys }: OslpActivityDeps): AdapterActivities {
   return {
     async executeDeviceCommand(request: DeviceCommandRequest): Promise<DeviceCommandOutcome> {
       const { attempt } = Context.current().info;
@@ -57,8 +60,13 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, c
 
       const device = await prisma.device.findUnique({ where: { identification: request.deviceIdentification }, select: oslpDeviceSelect });
       if (!device) return fail('DEVICE_UNKNOWN', `Device ${request.deviceIdentification} is unknown`);
-      const endpoint = endpointOf(device, publicKeys);
+      const endpoint = endpointOf(device, publicKeys, platformKeys);
       if (isPermanentFailure(endpoint)) return fail(endpoint.type, endpoint.message);
+      // A key the platform cannot sign with would cut the device off: it is never sent.
+      const { command } = request;
+      if (command.kind === 'setDeviceVerificationKey' && platformKeys && !platformKeys.holds(command.verificationKey)) {
+        return fail('PLATFORM_KEY_UNKNOWN', `The platform holds no private key for this verification key; ${device.identification} would refuse its messages`);
+      }
 
       const messages = toOslpExchanges(request.command);
       const log = messageLogRow.bind(null, device.identification, request.correlationUid);
@@ -93,7 +101,9 @@ export function createOslpActivities({ prisma, client, logger, deviceMessages, c
         sequenceNumber = exchange.sequenceNumber;
         const { status, response } = fromOslpResponse(request.command, exchange.response);
         exchanged?.(status);
-        await recordExchange(prisma, device.id, exchange.sequenceNumber, [
+        // Accepted: the device verifies with the new key from now on, so the platform signs with it (same statement).
+        const acceptedKey = command.kind === 'setDeviceVerificationKey' && status === 'OK' ? command.verificationKey : undefined;
+        await recordExchange(prisma, device.id, exchange.sequenceNumber, acceptedKey, [
           log('TO_DEVICE', message, 'SENT', exchange.requestSequenceNumber),
           log('FROM_DEVICE', exchange.response, status, exchange.sequenceNumber),
         ]);

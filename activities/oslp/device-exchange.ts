@@ -11,6 +11,7 @@ import type { OslpMessage, OslpStatus } from '../../adapters/oslp/messages';
 import type { PrismaClient } from '../../db/client';
 import { columnArraysInsert, insertColumnArrays, type BulkInsert } from '../../db/bulk-insert';
 import { summarize } from './translate';
+import type { PlatformKeyRing } from './platform-keys';
 
 /** The device record fields an exchange needs: select only these when reading many devices. */
 export const oslpDeviceSelect = {
@@ -21,6 +22,7 @@ export const oslpDeviceSelect = {
   publicKey: true,
   oslpDeviceUid: true,
   sequenceNumber: true,
+  platformVerificationKey: true,
 } as const;
 
 export interface OslpDeviceRecord {
@@ -31,6 +33,7 @@ export interface OslpDeviceRecord {
   publicKey: string | null;
   oslpDeviceUid: string | null;
   sequenceNumber: number | null;
+  platformVerificationKey: string | null;
 }
 
 /** A failure no retry can fix: the type the request record shows, and why. */
@@ -71,7 +74,12 @@ export class PublicKeyCache {
 }
 
 /** Where and how to reach the device, or why it cannot be reached (not registered, bad uid or key). */
-export function endpointOf(device: OslpDeviceRecord, publicKeys: PublicKeyCache): OslpDeviceEndpoint | PermanentFailure {
+export function endpointOf(
+  device: OslpDeviceRecord,
+  publicKeys: PublicKeyCache,
+  /** Without a ring, every device is signed for with the client's own key. */
+  platformKeys?: PlatformKeyRing,
+): OslpDeviceEndpoint | PermanentFailure {
   if (!device.networkAddress || !device.port || !device.publicKey || !device.oslpDeviceUid) {
     return {
       type: 'DEVICE_NOT_REACHABLE_CONFIG',
@@ -85,13 +93,27 @@ export function endpointOf(device: OslpDeviceRecord, publicKeys: PublicKeyCache)
       deviceUid: deviceUidFromBase64(device.oslpDeviceUid),
       publicKey: publicKeys.get(device.publicKey),
       sequenceNumber: device.sequenceNumber ?? 0,
+      ...(platformKeys && device.platformVerificationKey !== null ? { platformPrivateKey: signingKey(device, platformKeys) } : {}),
     };
   } catch (error) {
+    if (error instanceof PlatformKeyUnknown) return { type: 'PLATFORM_KEY_UNKNOWN', message: error.message };
     return {
       type: 'DEVICE_NOT_REACHABLE_CONFIG',
       message: `Device ${device.identification} has an unusable device uid or public key: ${(error as Error).message}`,
     };
   }
+}
+
+class PlatformKeyUnknown extends Error {}
+
+function signingKey(device: OslpDeviceRecord, platformKeys: PlatformKeyRing): KeyObject {
+  const key = platformKeys.signingKeyFor(device.platformVerificationKey);
+  if (!key) {
+    throw new PlatformKeyUnknown(
+      `Device ${device.identification} verifies with a platform key this adapter does not hold (OSLP_PLATFORM_EXTRA_KEY_FILES)`,
+    );
+  }
+  return key;
 }
 
 export function isPermanentFailure(value: OslpDeviceEndpoint | PermanentFailure): value is PermanentFailure {
@@ -176,11 +198,19 @@ export async function insertMessageLogRows(prisma: PrismaClient, rows: readonly 
  * A device's new sequence number and the log rows of the exchange that used it, in one statement (a data-
  * modifying WITH): atomic as the transaction it replaces, in one round trip instead of four.
  */
-export async function recordExchange(prisma: PrismaClient, deviceId: string, sequenceNumber: number, rows: readonly MessageLogRow[]): Promise<void> {
-  // The device answered: its last communication time (status monitoring) rides on the same statement.
+export async function recordExchange(
+  prisma: PrismaClient,
+  deviceId: string,
+  sequenceNumber: number,
+  acceptedVerificationKey: string | undefined,
+  rows: readonly MessageLogRow[],
+): Promise<void> {
+  // The device answered: its last communication time (status monitoring) rides on the same statement, and so
+  // does a verification key it just accepted (kept only when accepted, with the sequence number that used it).
   const now = new Date().toISOString();
   await prisma.$executeRaw`WITH "sequence" AS (
-      UPDATE "Device" SET "sequenceNumber" = ${sequenceNumber}, "lastCommunicationAt" = ${now}::timestamp(3), "updatedAt" = ${now}::timestamp(3)
+      UPDATE "Device" SET "sequenceNumber" = ${sequenceNumber}, "lastCommunicationAt" = ${now}::timestamp(3), "updatedAt" = ${now}::timestamp(3),
+        "platformVerificationKey" = COALESCE(${acceptedVerificationKey ?? null}::text, "platformVerificationKey")
       WHERE "id" = ${deviceId}
     ) ${columnArraysInsert(messageLogInsert(rows))}`;
 }

@@ -9,6 +9,7 @@ import type { OslpDeviceSequenceState } from '../../adapters/oslp/registration';
 import type { createDeviceEventFollowUp } from '../../core/devices/device-events';
 import { clockDeviationMs, restoreHeardFromDevices, storeCommunicationEvents } from '../../core/monitoring/communication';
 import { summarize } from './translate';
+import type { PlatformKeyRing } from './platform-keys';
 
 export interface OslpInboundStoreDeps {
   prisma: PrismaClient;
@@ -16,9 +17,11 @@ export interface OslpInboundStoreDeps {
   followUp: ReturnType<typeof createDeviceEventFollowUp>;
   /** Frames the listener refused, by reason: unauthenticated input costs a counter, never a database row. */
   framesRefused?: Counter;
+  /** The platform's signing keys: answers to a device go signed with the key it verifies with. */
+  platformKeys?: PlatformKeyRing;
 }
 
-export function createOslpInboundStore({ prisma, followUp, framesRefused }: OslpInboundStoreDeps): OslpInboundStore {
+export function createOslpInboundStore({ prisma, followUp, framesRefused, platformKeys }: OslpInboundStoreDeps): OslpInboundStore {
   /** Best effort, as the follow-up: the registration is stored and answered whatever happens here. */
   const restoreOnContact = async (id: string): Promise<void> => {
     try {
@@ -44,12 +47,15 @@ export function createOslpInboundStore({ prisma, followUp, framesRefused }: Oslp
           randomDevice: true,
           randomPlatform: true,
           pendingRegistrationSequenceNumber: true,
+          platformVerificationKey: true,
         },
       });
       if (!device?.publicKey) return null;
+      const signingKey = device.platformVerificationKey !== null ? platformKeys?.signingKeyFor(device.platformVerificationKey) : undefined;
       return {
         deviceIdentification: device.identification,
         publicKey: publicKeyFromPem(device.publicKey),
+        ...(signingKey ? { platformPrivateKey: signingKey } : {}),
         device: {
           deviceIdentification: device.identification,
           deviceType: device.deviceType,

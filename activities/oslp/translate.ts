@@ -16,6 +16,7 @@ import {
   type Schedule,
   type SetScheduleRequest,
 } from '../../adapters/oslp/messages';
+import { fromOslpConfiguration, toOslpConfiguration } from './translate-configuration';
 
 type SetScheduleCommand = Extract<DeviceCommand, { kind: 'setSchedule' }>;
 
@@ -68,6 +69,18 @@ export function toOslpRequest(command: DeviceCommand): OslpMessage {
       return { updateFirmwareRequest: { firmwareDomain: command.firmwareDomain, firmwareUrl: command.firmwareUrl } };
     case 'switchFirmware':
       return { switchFirmwareRequest: { newFirmwareVersion: command.newFirmwareVersion } };
+    case 'getConfiguration':
+      return { getConfigurationRequest: {} };
+    case 'setConfiguration':
+      return { setConfigurationRequest: toOslpConfiguration(command.configuration) };
+    case 'switchConfiguration':
+      return { switchConfigurationRequest: { newConfigurationSet: command.configurationBank } };
+    case 'setDeviceVerificationKey':
+      return { setDeviceVerificationKeyRequest: { certificateChunk: Buffer.from(command.verificationKey, 'base64') } };
+    case 'updateDeviceSslCertification':
+      return {
+        updateDeviceSslCertificationRequest: { certificateDomain: command.certificateDomain, certificateUrl: command.certificateUrl },
+      };
   }
 }
 
@@ -236,6 +249,32 @@ export function fromOslpResponse(
       if (!answer) throw missing('switchFirmwareResponse');
       return { status: answer.status, response: { kind: 'switchFirmware' } };
     }
+    case 'getConfiguration': {
+      const answer = message.getConfigurationResponse;
+      if (!answer) throw missing('getConfigurationResponse');
+      const { status, ...configuration } = answer;
+      return { status, response: { kind: 'getConfiguration', configuration: fromOslpConfiguration(configuration) } };
+    }
+    case 'setConfiguration': {
+      const answer = message.setConfigurationResponse;
+      if (!answer) throw missing('setConfigurationResponse');
+      return { status: answer.status, response: { kind: 'setConfiguration' } };
+    }
+    case 'switchConfiguration': {
+      const answer = message.switchConfigurationResponse;
+      if (!answer) throw missing('switchConfigurationResponse');
+      return { status: answer.status, response: { kind: 'switchConfiguration' } };
+    }
+    case 'setDeviceVerificationKey': {
+      const answer = message.setDeviceVerificationKeyResponse;
+      if (!answer) throw missing('setDeviceVerificationKeyResponse');
+      return { status: answer.status, response: { kind: 'setDeviceVerificationKey' } };
+    }
+    case 'updateDeviceSslCertification': {
+      const answer = message.updateDeviceSslCertificationResponse;
+      if (!answer) throw missing('updateDeviceSslCertificationResponse');
+      return { status: answer.status, response: { kind: 'updateDeviceSslCertification' } };
+    }
   }
 }
 
@@ -261,7 +300,19 @@ export function summarize(message: OslpMessage): string {
   }
   if (message.setConfigurationRequest) {
     const r = message.setConfigurationRequest;
-    return `setConfiguration astronomical offsets sunrise ${r.astroGateSunRiseOffset ?? '-'} s, sunset ${r.astroGateSunSetOffset ?? '-'} s`;
+    const fields = Object.keys(r).filter((key) => r[key as keyof typeof r] !== undefined);
+    const offsets = `astronomical offsets sunrise ${r.astroGateSunRiseOffset ?? '-'} s, sunset ${r.astroGateSunSetOffset ?? '-'} s`;
+    const others = fields.filter((f) => f !== 'astroGateSunRiseOffset' && f !== 'astroGateSunSetOffset');
+    return others.length === 0 ? `setConfiguration ${offsets}` : `setConfiguration ${fields.join(', ')}`;
+  }
+  if (message.switchConfigurationRequest) return `switchConfiguration to bank ${message.switchConfigurationRequest.newConfigurationSet}`;
+  if (message.setDeviceVerificationKeyRequest) {
+    // Never the key itself in the log: its length says enough.
+    return `setDeviceVerificationKey (${message.setDeviceVerificationKeyRequest.certificateChunk.length} octets)`;
+  }
+  if (message.updateDeviceSslCertificationRequest) {
+    const r = message.updateDeviceSslCertificationRequest;
+    return `updateDeviceSslCertification ${r.certificateDomain}${r.certificateUrl.startsWith('/') ? '' : '/'}${r.certificateUrl}`;
   }
   if (message.setTransitionRequest) {
     const r = message.setTransitionRequest;

@@ -34,6 +34,8 @@ export interface OslpDeviceEndpoint {
   publicKey: KeyObject;
   /** The newest sequence number stored for the device; the request goes out with this + 1. */
   sequenceNumber: number;
+  /** The platform key this device verifies with, when not the client's own (setDeviceVerificationKey). */
+  platformPrivateKey?: KeyObject;
 }
 
 export interface OslpRequestOptions {
@@ -81,7 +83,7 @@ export class OslpClient {
     const requestSequenceNumber = nextSequenceNumber(device.sequenceNumber);
     const frame = encodeEnvelope(
       { sequenceNumber: requestSequenceNumber, deviceUid: device.deviceUid, payload: this.payloadOf(message) },
-      this.options.platformPrivateKey,
+      device.platformPrivateKey ?? this.options.platformPrivateKey,
       this.maxPayloadLength,
     );
     const responseFrame = await sendRequest({

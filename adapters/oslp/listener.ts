@@ -27,6 +27,8 @@ export const silentOslpLogger: OslpLogger = { info() {}, warn() {}, error() {} }
 export interface OslpKnownDevice {
   deviceIdentification: string;
   publicKey: KeyObject;
+  /** The platform key this device verifies with, when not the listener's own (setDeviceVerificationKey). */
+  platformPrivateKey?: KeyObject;
 }
 
 export interface OslpInboundContext {
@@ -173,7 +175,7 @@ class ConnectionHandler<D extends OslpKnownDevice> {
         deviceUid: envelope.deviceUid,
         payload: encodeMessage(reply.message),
       },
-      this.options.platformPrivateKey,
+      device.platformPrivateKey ?? this.options.platformPrivateKey,
       this.maxPayloadLength,
     );
   }

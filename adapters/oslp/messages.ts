@@ -248,10 +248,95 @@ export interface SetScheduleRequest {
   scheduleType: OslpRelayType;
 }
 
-/** The part of OSLP's SetConfigurationRequest this platform sends: the astronomical offsets, in seconds. */
-export interface SetConfigurationRequest {
+/** OSLP's IndexAddressMap: an external index (1..) mapped onto the internal address actually switched. */
+export interface IndexAddressMap {
+  index: number;
+  address: number;
+  relayType: OslpRelayType;
+}
+
+export interface DaliConfiguration {
+  numberOfLights?: number;
+  addressMap: IndexAddressMap[];
+}
+
+export interface RelayConfiguration {
+  addressMap: IndexAddressMap[];
+}
+
+/** Relay linking: when the master relay switches to masterRelayOn, the listed relays follow (one octet per index). */
+export interface RelayMatrix {
+  masterRelayIndex: number;
+  masterRelayOn: boolean;
+  indicesOfControlledRelaysOn?: Buffer;
+  indicesOfControlledRelaysOff?: Buffer;
+}
+
+export type OslpMeterType = 'MT_NOT_SET' | 'P1' | 'PULSE' | 'AUX';
+export type OslpLongTermIntervalType = 'LT_INT_NOT_SET' | 'DAYS' | 'MONTHS';
+
+/**
+ * The fields SetConfigurationRequest and GetConfigurationResponse share (their numbers differ by one). Every
+ * field is optional: a device keeps what a SetConfiguration leaves out. IPv4 addresses are 4 octets;
+ * summer/winter time details are "MMWHHmi".
+ */
+export interface OslpConfiguration {
+  lightType?: OslpLightType;
+  daliConfiguration?: DaliConfiguration;
+  relayConfiguration?: RelayConfiguration;
+  /** Deprecated in OSLP. */
+  shortTermHistoryIntervalMinutes?: number;
+  preferredLinkType?: OslpLinkType;
+  /** Deprecated in OSLP. */
+  meterType?: OslpMeterType;
+  /** Deprecated in OSLP. */
+  longTermHistoryInterval?: number;
+  /** Deprecated in OSLP. */
+  longTermHistoryIntervalType?: OslpLongTermIntervalType;
+  /** Seconds. */
+  timeSyncFrequency?: number;
+  deviceFixIpValue?: Buffer;
+  netMask?: Buffer;
+  gateWay?: Buffer;
+  isDhcpEnabled?: boolean;
+  communicationTimeout?: number;
+  communicationNumberOfRetries?: number;
+  communicationPauseTimeBetweenConnectionTrials?: number;
+  /** The platform's IPv4 address (OSLP's spelling). */
+  ospgIpAddress?: Buffer;
+  osgpPortNumber?: number;
+  isTestButtonEnabled?: boolean;
+  isAutomaticSummerTimingEnabled?: boolean;
+  /** Seconds; negative = earlier. */
   astroGateSunRiseOffset?: number;
   astroGateSunSetOffset?: number;
+  /** Seconds, at most 4; an empty list on the wire is the same as none. */
+  switchingDelay?: number[];
+  relayLinking?: RelayMatrix[];
+  relayRefreshing?: boolean;
+  summerTimeDetails?: string;
+  winterTimeDetails?: string;
+}
+
+export type SetConfigurationRequest = OslpConfiguration;
+
+export interface GetConfigurationResponse extends OslpConfiguration {
+  status: OslpStatus;
+}
+
+export interface SwitchConfigurationRequest {
+  /** The configuration bank, 0 or 1 (one octet on the wire). */
+  newConfigurationSet: number;
+}
+
+export interface UpdateDeviceSslCertificationRequest {
+  certificateDomain: string;
+  certificateUrl: string;
+}
+
+export interface SetDeviceVerificationKeyRequest {
+  /** The platform's public key (DER), at most 138 octets. */
+  certificateChunk: Buffer;
 }
 
 /** Schedule entries per SetScheduleRequest when a schedule is sent in pages (OSGP's OSLP adapter uses 5). */
@@ -293,6 +378,14 @@ export interface OslpMessage {
   confirmRegisterDeviceResponse?: ConfirmRegisterDeviceResponse;
   switchFirmwareRequest?: SwitchFirmwareRequest;
   switchFirmwareResponse?: StatusResponse;
+  getConfigurationRequest?: PresenceRequest;
+  getConfigurationResponse?: GetConfigurationResponse;
+  switchConfigurationRequest?: SwitchConfigurationRequest;
+  switchConfigurationResponse?: StatusResponse;
+  updateDeviceSslCertificationRequest?: UpdateDeviceSslCertificationRequest;
+  updateDeviceSslCertificationResponse?: StatusResponse;
+  setDeviceVerificationKeyRequest?: SetDeviceVerificationKeyRequest;
+  setDeviceVerificationKeyResponse?: StatusResponse;
 }
 
 export type OslpMessageKind = keyof OslpMessage;
@@ -317,6 +410,10 @@ export const OSLP_RESPONSE_KIND: { readonly [K in OslpRequestKind]: OslpResponse
   setTransitionRequest: 'setTransitionResponse',
   updateFirmwareRequest: 'updateFirmwareResponse',
   switchFirmwareRequest: 'switchFirmwareResponse',
+  getConfigurationRequest: 'getConfigurationResponse',
+  switchConfigurationRequest: 'switchConfigurationResponse',
+  updateDeviceSslCertificationRequest: 'updateDeviceSslCertificationResponse',
+  setDeviceVerificationKeyRequest: 'setDeviceVerificationKeyResponse',
 };
 
 export function isRequestKind(kind: OslpMessageKind): kind is OslpRequestKind {
@@ -355,6 +452,11 @@ const SINGLE_OCTET_FIELDS: ReadonlySet<string> = new Set([
   'oslp.LightValue.dimValue',
   'oslp.EventNotification.index',
   'oslp.ResumeScheduleRequest.index',
+  'oslp.DaliConfiguration.numberOfLights',
+  'oslp.IndexAddressMap.index',
+  'oslp.IndexAddressMap.address',
+  'oslp.RelayMatrix.masterRelayIndex',
+  'oslp.SwitchConfigurationRequest.newConfigurationSet',
 ]);
 
 type PlainObject = Record<string, unknown>;

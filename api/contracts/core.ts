@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { eventNotificationTypes } from '../../common/device-commands';
 import { protocolsWithDeviceFields } from '../../core/protocols';
 import { deviceStates } from '../../common/device-states';
+import { reportedConfiguration } from './core-configuration';
 import { acceptedRequest, deviceIdentifications, errorResponse, deviceRequestHeaders, identification, protocol, standardErrors, text } from './common';
 
 const c = initContract();
@@ -59,6 +60,12 @@ export const device = z.object({
     .nullable()
     .describe("The device's clock minus the platform's (ms) when last measured (DLMS clock reads, OSLP event times)"),
   clockCheckedAt: z.string().nullable(),
+  configuration: reportedConfiguration.nullable(),
+  configurationReportedAt: z.string().nullable().describe('When the device last reported or accepted its configuration'),
+  platformVerificationKey: z
+    .string()
+    .nullable()
+    .describe('OSLP: the platform public key (Base64 DER) the device accepted with setDeviceVerificationKey; null = the platform key'),
 });
 export type DeviceView = z.infer<typeof device>;
 

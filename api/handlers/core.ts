@@ -21,6 +21,7 @@ import { assertP256PublicKey } from '../public-keys';
 import { addDevices, insertNewDevice, ownedDeviceData } from '../../core/devices/new-devices';
 import { updateDevices } from '../../core/devices/device-updates';
 import { deviceFilterWhere, viewerOf } from '../../core/devices/device-filter';
+import { configurationOf } from '../../core/configuration/device-configuration';
 
 const s = initServer();
 
@@ -48,6 +49,9 @@ export function toDeviceView(device: DeviceRow): DeviceView {
     communicationState: device.communicationState,
     clockDeviationMs: device.clockDeviationMs,
     clockCheckedAt: device.clockCheckedAt?.toISOString() ?? null,
+    configuration: configurationOf(device.configuration),
+    configurationReportedAt: device.configurationReportedAt?.toISOString() ?? null,
+    platformVerificationKey: device.platformVerificationKey,
   };
 }
 

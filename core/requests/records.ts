@@ -14,6 +14,9 @@ export interface NewRequestRecord {
   deviceCount: number;
   /** SHA-256 of what was asked, when a repeat must be recognised (idempotency keys); null otherwise. */
   requestHash: string | null;
+  /** A request accepted now and carried out later: when, and on which devices (findScheduledTasks lists it). */
+  scheduledTime?: Date;
+  scheduledDevices?: string[];
 }
 
 /** 'created', or for an existing record whether it is the same request ('existing') or not ('conflict'). */

@@ -134,6 +134,9 @@ export function createRequestService({ prisma, temporal, deviceRequestOptions, l
           operation,
           deviceCount: request.groupDeviceCount ?? devices.length,
           requestHash,
+          ...(options.scheduleTime
+            ? { scheduledTime: new Date(options.scheduleTime), scheduledDevices: devices.map((d) => d.deviceIdentification) }
+            : {}),
         }),
         // Decided now and passed in: a request of an organisation without a webhook schedules nothing for it.
         organisation.hasNotificationWebhook ??

@@ -22,7 +22,10 @@
  *  - SetSchedule keeps every page received (`schedulePages`) and the schedule it builds per schedule type
  *    (`schedules`): a message without pageInfo replaces the schedule; pages are collected from page 1 and the
  *    schedule is replaced when the last one arrives. A page out of order (or over 50 entries) answers FAILURE.
- *  - SetConfiguration keeps the astronomical offsets; ResumeSchedule and SetTransition are recorded
+ *  - Configuration: two banks (0 and 1) of OSLP configuration fields, starting with OSLP's defaults. SetConfiguration
+ *    changes the fields it carries in the active bank and keeps the others (a repeated field sent empty is "not
+ *    given"); GetConfiguration reports the active bank; SwitchConfiguration makes the other bank active (a bank
+ *    other than 0 or 1 answers FAILURE). SetConfiguration also keeps the astronomical offsets; ResumeSchedule and SetTransition are recorded
  *    (`resumes`, `transitions`) and answered OK: this simulator runs no clock-driven schedule.
  *  - Relays: every output has a type (LIGHT by default; `configureRelays`). OSLP's GetStatus carries no relay
  *    type, so it reports every output's state as it is on the hardware; what a TARIFF_REVERSED relay means is
@@ -39,6 +42,10 @@
  *    every version it ran, so SwitchFirmware to one of them answers OK (any other: FAILURE). On demand
  *    (`firmwareFault`) it fails the download, refuses certain versions (keeps its own) or goes silent once
  *    it took the update (answers nothing any more).
+ *  - SetDeviceVerificationKey: a P-256 public key (DER SPKI) is accepted and, from the next message on, every
+ *    platform message must verify with it (answers to the device's own requests too); anything else, or any key
+ *    while `refuseVerificationKeys` is set, answers REJECTED and keeps the old key. UpdateDeviceSslCertification
+ *    is recorded (`sslCertifications`) and answered OK.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import net from 'node:net';
@@ -78,6 +85,10 @@ import {
   type Schedule,
   type SetScheduleRequest,
   type SetTransitionRequest,
+  type OslpConfiguration,
+  type UpdateDeviceSslCertificationRequest,
+  publicKeyFromBase64Der,
+  publicKeyToBase64Der,
 } from '../../adapters/oslp';
 
 export type OslpMisbehaviour =
@@ -137,6 +148,15 @@ export interface SimulatedDeviceState {
   firmwareDownloads: Array<{ url: string; outcome: 'installed' | 'download-failed' | 'hash-mismatch' | 'refused' | 'silent'; version?: string; at: Date }>;
   /** Restarting after an update: every request is dropped until then (epoch ms). */
   restartingUntil: number | null;
+  /** The two configuration banks and the one in force. */
+  configurationBanks: [OslpConfiguration, OslpConfiguration];
+  activeConfigurationBank: number;
+  /** Every UpdateDeviceSslCertification received. */
+  sslCertifications: UpdateDeviceSslCertificationRequest[];
+  /** Verification keys accepted (Base64 DER), oldest first. */
+  verificationKeys: string[];
+  /** While true, SetDeviceVerificationKey answers REJECTED. */
+  refuseVerificationKeys: boolean;
 }
 
 /** What goes wrong with a firmware update, on demand. */
@@ -212,6 +232,8 @@ export class SimulatedOslpDevice {
   private wrongKeyMade: KeyObject | undefined;
   private mode: OslpMisbehaviour = { kind: 'normal' };
   private silence: SilenceMode | null = null;
+  /** The platform key this device verifies every platform message with (SetDeviceVerificationKey changes it). */
+  private platformKey: KeyObject;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     const keys = generateKeyPair();
@@ -220,6 +242,7 @@ export class SimulatedOslpDevice {
     this.publicKeyPem = publicKeyToPem(keys.publicKey);
     this.identification = options.identification;
     this.deviceUid = options.deviceUid;
+    this.platformKey = options.platformPublicKey;
     this.state = {
       lights: Array.from({ length: LIGHT_COUNT }, (_, i) => ({ index: i + 1, on: false, dimValue: null })),
       sequenceNumber: null,
@@ -244,7 +267,17 @@ export class SimulatedOslpDevice {
       installedFirmwareVersions: [options.firmwareVersion ?? FIRMWARE_VERSION],
       firmwareDownloads: [],
       restartingUntil: null,
+      configurationBanks: [defaultConfiguration(), defaultConfiguration()],
+      activeConfigurationBank: 0,
+      sslCertifications: [],
+      verificationKeys: [],
+      refuseVerificationKeys: false,
     };
+  }
+
+  /** The configuration in force (the active bank). */
+  get configuration(): OslpConfiguration {
+    return this.state.configurationBanks[this.state.activeConfigurationBank];
   }
 
   private firmwareFaultMode: FirmwareFault = { kind: 'none' };
@@ -321,7 +354,7 @@ export class SimulatedOslpDevice {
 
   /** Decides the answer to one request envelope. Synchronous, so no two requests interleave on state. */
   handleRequest(envelope: DecodedOslpEnvelope): DeviceAction {
-    if (!verifyEnvelope(envelope, this.options.platformPublicKey)) {
+    if (!verifyEnvelope(envelope, this.platformKey)) {
       this.stats.badSignatures += 1;
       return { kind: 'close' };
     }
@@ -425,8 +458,22 @@ export class SimulatedOslpDevice {
           sunrise: configuration.astroGateSunRiseOffset ?? this.state.astronomicalOffsets.sunrise,
           sunset: configuration.astroGateSunSetOffset ?? this.state.astronomicalOffsets.sunset,
         };
+        this.state.configurationBanks[this.state.activeConfigurationBank] = mergeOslpConfiguration(this.configuration, configuration);
         return { setConfigurationResponse: { status: 'OK' } };
       }
+      case 'getConfigurationRequest':
+        return { getConfigurationResponse: { status: 'OK', ...this.configuration } };
+      case 'switchConfigurationRequest': {
+        const bank = message.switchConfigurationRequest?.newConfigurationSet;
+        if (bank !== 0 && bank !== 1) return { switchConfigurationResponse: { status: 'FAILURE' } };
+        this.state.activeConfigurationBank = bank;
+        return { switchConfigurationResponse: { status: 'OK' } };
+      }
+      case 'setDeviceVerificationKeyRequest':
+        return { setDeviceVerificationKeyResponse: { status: this.takeVerificationKey(message.setDeviceVerificationKeyRequest?.certificateChunk) } };
+      case 'updateDeviceSslCertificationRequest':
+        if (message.updateDeviceSslCertificationRequest) this.state.sslCertifications.push(message.updateDeviceSslCertificationRequest);
+        return { updateDeviceSslCertificationResponse: { status: 'OK' } };
       case 'resumeScheduleRequest':
         if (message.resumeScheduleRequest) this.state.resumes.push(message.resumeScheduleRequest);
         return { resumeScheduleResponse: { status: 'OK' } };
@@ -436,6 +483,21 @@ export class SimulatedOslpDevice {
       default:
         return null;
     }
+  }
+
+  /** A new platform key, verified with from the next message on; REJECTED (old key kept) when unusable or refused. */
+  private takeVerificationKey(chunk: Buffer | undefined): OslpStatus {
+    if (!chunk || this.state.refuseVerificationKeys) return 'REJECTED';
+    let key: KeyObject;
+    try {
+      key = publicKeyFromBase64Der(chunk.toString('base64'));
+    } catch {
+      return 'REJECTED';
+    }
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return 'REJECTED';
+    this.platformKey = key;
+    this.state.verificationKeys.push(publicKeyToBase64Der(key));
+    return 'OK';
   }
 
   /** One SetSchedule message: a whole schedule, or one page of it (see the decisions above). */
@@ -645,7 +707,7 @@ export class SimulatedOslpDevice {
       responseTimeoutMs: this.options.responseTimeoutMs ?? 30_000,
     });
     const envelope = decodeEnvelope(responseFrame);
-    if (!verifyEnvelope(envelope, this.options.platformPublicKey)) {
+    if (!verifyEnvelope(envelope, this.platformKey)) {
       throw new OslpProtocolError('BAD_SIGNATURE', 'platform answer does not verify with the platform key');
     }
     if (!envelope.deviceUid.equals(this.deviceUid)) {
@@ -680,6 +742,14 @@ function statusOnlyResponse(kind: OslpRequestKind, status: OslpStatus): OslpMess
       return { updateFirmwareResponse: { status } };
     case 'switchFirmwareResponse':
       return { switchFirmwareResponse: { status } };
+    case 'switchConfigurationResponse':
+      return { switchConfigurationResponse: { status } };
+    case 'setDeviceVerificationKeyResponse':
+      return { setDeviceVerificationKeyResponse: { status } };
+    case 'updateDeviceSslCertificationResponse':
+      return { updateDeviceSslCertificationResponse: { status } };
+    case 'getConfigurationResponse':
+      return { getConfigurationResponse: { status } };
     default:
       return null;
   }
@@ -702,6 +772,41 @@ function rejectionFor(kind: OslpMessageKind): OslpMessage | null {
   }
   if (kind === 'stopSelfTestRequest') return { stopSelfTestResponse: { status: 'REJECTED', selfTestResult: Buffer.alloc(0) } };
   return statusOnlyResponse(kind, 'REJECTED');
+}
+
+/** What a new device has: OSLP's defaults, a relay light controller with six LIGHT outputs, DHCP on. */
+function defaultConfiguration(): OslpConfiguration {
+  return {
+    lightType: 'RELAY',
+    relayConfiguration: {
+      addressMap: Array.from({ length: LIGHT_COUNT }, (_, i) => ({ index: i + 1, address: i + 1, relayType: 'LIGHT' as const })),
+    },
+    preferredLinkType: 'ETHERNET',
+    timeSyncFrequency: 86_400,
+    isDhcpEnabled: true,
+    communicationTimeout: 20,
+    communicationNumberOfRetries: 3,
+    communicationPauseTimeBetweenConnectionTrials: 60,
+    isTestButtonEnabled: true,
+    isAutomaticSummerTimingEnabled: true,
+    astroGateSunRiseOffset: 0,
+    astroGateSunSetOffset: 0,
+    switchingDelay: [0, 0, 0, 0],
+    relayLinking: [],
+    relayRefreshing: true,
+    summerTimeDetails: '0360100',
+    winterTimeDetails: '1060200',
+  };
+}
+
+/** The fields a SetConfiguration carries replace the bank's; a repeated field sent empty counts as not given. */
+function mergeOslpConfiguration(bank: OslpConfiguration, change: OslpConfiguration): OslpConfiguration {
+  const merged: OslpConfiguration = { ...bank };
+  for (const [key, value] of Object.entries(change) as Array<[keyof OslpConfiguration, unknown]>) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
 }
 
 /** OSLP's UTC YYYYMMDDhhmmss. */

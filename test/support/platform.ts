@@ -52,6 +52,8 @@ export interface TestPlatformOptions {
   firmwareStore?: 'directory' | 'database';
   firmwareMaxSizeBytes?: number;
   firmwareTokenTtlMs?: number;
+  /** More OSLP platform private keys (PEM files) devices may be given with setDeviceVerificationKey. */
+  oslpPlatformExtraKeyFiles?: string[];
 }
 
 export interface TestPlatform {
@@ -142,6 +144,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         OSLP_CONNECT_TIMEOUT_MS: oslpConnectTimeoutMs,
         OSLP_RESPONSE_TIMEOUT_MS: oslpResponseTimeoutMs,
         oslpPlatformKeyFile: platformKey.file,
+        oslpPlatformExtraKeyFiles: options.oslpPlatformExtraKeyFiles,
         NOTIFICATION_RETRY_PERIOD_MS: notificationRetryPeriodMs,
       },
       clientConnection: connection,

@@ -36,6 +36,7 @@ describe('admin contract', () => {
         'removeOrganisation',
         'revokeApiKey',
         'revokeKey',
+        'setCommunicationNetworkInformation',
         'setOwner',
         'updateDeviceAuthorisations',
         'updateDeviceProtocol',
