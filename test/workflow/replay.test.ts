@@ -47,8 +47,6 @@ afterAll(() => {
 const notYetRecorded: Record<string, string> = {
   organisationNotificationsWorkflow: 'started by an activity (signalWithStart), which the recorder does not see',
   scheduledLightingWorkflow: 'started by a Temporal Schedule, which the time-skipping server lacks',
-  setScheduleWorkflow: 'the recorder timed out reading its history (every-workflow-type.test.ts runs it)',
-  resumeScheduleWorkflow: 'the recorder timed out reading its history (every-workflow-type.test.ts runs it)',
 };
 
 test('every workflow type the core worker registers has a recorded history', () => {
