@@ -1,7 +1,7 @@
 // Requests per organisation are limited by a token bucket: a burst up to `burst`, refilled at `perSecond`.
-// The bucket lives in the platform's PostgreSQL (PGlite when embedded), so every API process takes from the
-// same one: N API processes do not give an organisation N times the rate. One statement per request reads,
-// refills and takes a token atomically (row lock of the upsert).
+// The bucket lives in the platform's PostgreSQL, so every API process takes from the same one: N API processes
+// do not give an organisation N times the rate. One statement per request reads, refills and takes a token
+// atomically (row lock of the upsert). On the embedded database (PGlite, one process) it lives in memory.
 import type { PrismaClient } from '../db/client';
 
 export interface RateLimit {
@@ -58,7 +58,7 @@ export class DatabaseRateLimiter implements RateLimiter {
   }
 }
 
-/** The same bucket in memory, for one process (unit tests of the arithmetic). */
+/** The same bucket in memory, for one process: the embedded database's single API process, and unit tests. */
 export class InMemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 

@@ -7,7 +7,7 @@ import { latencyBuckets, MetricsRegistry } from '../common/metrics';
 import { probe } from '../common/ops-server';
 import { findOrganisationByApiKey } from './api-keys';
 import { type AuthenticatedOrganisation } from '../core/organisations';
-import { DatabaseRateLimiter, rateLimitHeaders, type RateLimit, type RateLimiter } from './rate-limit';
+import { DatabaseRateLimiter, InMemoryRateLimiter, rateLimitHeaders, type RateLimit, type RateLimiter } from './rate-limit';
 import { authenticateByClientCertificate, certificateConflict, type Authentication } from './tls';
 import { platformContract } from './contract';
 import type { ApiDeps } from './context';
@@ -39,6 +39,11 @@ export interface AppOptions {
   metrics?: MetricsRegistry;
   /** Requests per organisation, shared by every API process on the database; default 50/s with bursts of 200. */
   rateLimit?: RateLimit;
+  /**
+   * Where the buckets live: the database (default), shared by every API process on it; or this process's memory,
+   * for the embedded database, which no other process can open (so a statement per request would buy nothing).
+   */
+  rateLimitStore?: 'database' | 'memory';
   /** How long /health waits for the database and for Temporal before reporting them unavailable; default 2 s. */
   healthProbeTimeoutMs?: number;
   /** The operator console at /console: where it is built and which Temporal Web UI it links to. */
@@ -148,7 +153,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     }
   });
 
-  app.use('/v1', authenticate(deps), limitRate(new DatabaseRateLimiter(deps.prisma, options.rateLimit ?? { perSecond: 50, burst: 200 })));
+  const rateLimit = options.rateLimit ?? { perSecond: 50, burst: 200 };
+  const limiter = options.rateLimitStore === 'memory' ? new InMemoryRateLimiter(rateLimit) : new DatabaseRateLimiter(deps.prisma, rateLimit);
+  app.use('/v1', authenticate(deps), limitRate(limiter));
 
   const s = initServer();
   const router = s.router(platformContract, {

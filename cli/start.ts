@@ -253,6 +253,7 @@ async function startApi(
     {
       metrics,
       rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+      rateLimitStore: config.DATABASE_URL ? 'database' : 'memory',
       console: { temporalUiUrl, temporalNamespace: config.TEMPORAL_NAMESPACE },
     },
   );
