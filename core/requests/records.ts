@@ -103,6 +103,8 @@ export function createRequestRecordWriter(prisma: PrismaClient, { maxBatch = 500
 
   return {
     create(record) {
+      // A scheduled request (rare) carries its time and devices, which the grouped insert does not write.
+      if (record.scheduledTime !== undefined) return createRequestRecord(prisma, record);
       return new Promise((resolve, reject) => {
         queued.push({ record, resolve, reject });
         if (!writing) void drain();
