@@ -4,7 +4,6 @@
 // idempotent, so repeating an API call after a failure converges. The runs' own activities (reading the
 // schedule and its devices, recording each run's request) are activities/lighting-runs.ts.
 import {
-  ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   WorkflowExecutionAlreadyStartedError,
   type CalendarSpec,
@@ -24,6 +23,7 @@ import {
   zonedToUtc,
 } from '../../common/time-zones';
 import { coreTaskQueue } from '../protocols';
+import { upsertTemporalSchedule } from '../temporal-schedules';
 import type { DeviceRequestOptions } from '../requests/request-types';
 import { correlationUidFor } from '../requests/start-request';
 import { workflowName, type WorkflowFunction } from '../requests/workflow-types';
@@ -191,23 +191,7 @@ export function createLightingScheduleControl(temporal: Client, options: DeviceR
   const handleOf = (organisationIdentification: string, identification: string, entryIndex: number) =>
     temporal.schedule.getHandle(temporalScheduleId(organisationIdentification, identification, entryIndex));
 
-  const upsert = async (desired: ScheduleOptions): Promise<void> => {
-    const { scheduleId: _id, memo: _memo, state, ...rest } = desired;
-    const update = () =>
-      temporal.schedule.getHandle(desired.scheduleId).update(() => ({ ...rest, state: { paused: state?.paused, note: state?.note } }));
-    try {
-      await update();
-    } catch (error) {
-      if (!(error instanceof ScheduleNotFoundError)) throw error;
-      try {
-        await temporal.schedule.create(desired);
-      } catch (createError) {
-        // Created in between (a concurrent repeat of this call): make it the desired one.
-        if (!(createError instanceof ScheduleAlreadyRunning)) throw createError;
-        await update();
-      }
-    }
-  };
+  const upsert = (desired: ScheduleOptions): Promise<void> => upsertTemporalSchedule(temporal, desired);
 
   const deleteIfPresent = async (organisationIdentification: string, identification: string, entryIndex: number) => {
     try {

@@ -1,9 +1,10 @@
 // The platform-wide Temporal Schedule of device status monitoring: one run of deviceMonitoringWorkflow per
 // interval. The core worker makes it as configured at every start (created, or updated in place), so changing
 // the interval or a threshold takes a restart, and several core workers starting at once converge on one.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Client, ScheduleOptions } from '@temporalio/client';
 import { operationAttribute, organisationAttribute } from '../../common/search-attributes';
 import { coreTaskQueue } from '../protocols';
+import { upsertTemporalSchedule } from '../temporal-schedules';
 import { workflowName, type WorkflowInput } from '../requests/workflow-types';
 import type { PlatformConfig } from '../../common/config';
 
@@ -45,21 +46,8 @@ export function deviceMonitoringScheduleOptions(settings: DeviceMonitoringSettin
 
 /** Creates the schedule, or brings an existing one in line with the settings; safe to repeat. */
 export async function ensureDeviceMonitoringSchedule(temporal: Client, settings: DeviceMonitoringSettings): Promise<void> {
-  const desired = deviceMonitoringScheduleOptions(settings);
-  const { scheduleId, ...rest } = desired;
   // An operator's pause (Web UI, CLI) is kept.
-  const update = () => temporal.schedule.getHandle(scheduleId).update((previous) => ({ ...rest, state: previous.state }));
-  try {
-    await update();
-  } catch (error) {
-    if (!(error instanceof ScheduleNotFoundError)) throw error;
-    try {
-      await temporal.schedule.create(desired);
-    } catch (createError) {
-      if (!(createError instanceof ScheduleAlreadyRunning)) throw createError;
-      await update();
-    }
-  }
+  await upsertTemporalSchedule(temporal, deviceMonitoringScheduleOptions(settings), (previous) => previous);
 }
 
 /** The schedule as the platform's configuration sets it. */
