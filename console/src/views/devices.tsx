@@ -1,5 +1,6 @@
 // Device search (core.findDeviceStates by identification prefix, paged) and one device's detail: its record
-// and state, its events, its message log and its requests; "read status" asks the device (getStatus).
+// and state, its firmware version, its events, its message log and its requests; "read status" asks the
+// device (getStatus).
 import { useState } from 'preact/hooks';
 import { call, problemText, type PlatformClient } from '../api';
 import { Problem, RequestStateBadge, Section, StateBadge } from '../components';
@@ -79,6 +80,11 @@ export function DeviceView({ client, deviceIdentification }: { client: PlatformC
   const events = useLoad(() => call(client.core.findEvents({ query: { deviceIdentification, limit: 20 } }), 200), [client, deviceIdentification]);
   const messages = useLoad(() => call(client.admin.findMessageLogs({ query: { deviceIdentification, limit: 20 } }), 200), [client, deviceIdentification]);
   const requests = useLoad(() => call(client.requests.findRequests({ query: { deviceIdentification, limit: 10 } }), 200), [client, deviceIdentification]);
+  // The newest version in the device's firmware history (getFirmwareVersion, rollouts, saveCurrentDeviceFirmware).
+  const firmware = useLoad(
+    () => call(client.core.getDeviceFirmwareHistory({ params: { deviceIdentification }, query: { limit: 1 } }), 200),
+    [client, deviceIdentification],
+  );
   const [reading, setReading] = useState<string | null>(null);
   const [readProblem, setReadProblem] = useState<string | null>(null);
 
@@ -134,7 +140,15 @@ export function DeviceView({ client, deviceIdentification }: { client: PlatformC
             <dt>Protocol</dt>
             <dd>{d.protocol}</dd>
             <dt>Firmware</dt>
-            <dd>{d.protocol === 'OSLP' ? 'not reported (OSLP has no firmware query in this platform yet)' : 'read it with smartMetering.getFirmwareVersion'}</dd>
+            <dd data-testid="device-firmware">
+              {firmware.data?.entries[0]
+                ? `${firmware.data.entries[0].version} (reported ${when(firmware.data.entries[0].reportedAt)})`
+                : firmware.error
+                  ? '—'
+                  : firmware.data
+                    ? 'not reported yet (core.getFirmwareVersion reads it)'
+                    : '…'}
+            </dd>
             <dt>Network address</dt>
             <dd>{d.networkAddress ? `${d.networkAddress}:${d.port ?? ''}` : '—'}</dd>
             <dt>Location</dt>
