@@ -82,7 +82,7 @@ const manufacturerParams = z.object({ manufacturer: code });
 const modelParams = z.object({ manufacturer: code, modelCode: code });
 const firmwareParams = z.object({ firmwareIdentification: code });
 const deviceParams = z.object({ deviceIdentification: identification });
-const rolloutParams = z.object({ correlationUid: z.string().min(1).max(200) });
+const rolloutParams = z.object({ correlationUid: text.min(1).max(200) });
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -214,7 +214,7 @@ export const coreFirmwareContract = c.router({
       modelCode: code.optional(),
       active: booleanQuery.optional(),
       limit,
-      after: z.string().max(500).optional().describe("The previous page's nextCursor"),
+      after: text.max(500).optional().describe("The previous page's nextCursor"),
     }),
     summary: 'List firmwares, filtered by the device model they fit and whether they are active (ADMIN)',
     responses: { 200: z.object({ firmwares: z.array(firmwareView), nextCursor: z.string().nullable() }), ...catalogueResponses },
@@ -293,7 +293,7 @@ export const coreFirmwareContract = c.router({
     method: 'GET',
     path: '/v1/core/devices/:deviceIdentification/firmware-history',
     pathParams: deviceParams,
-    query: z.object({ limit, after: z.string().max(500).optional().describe("The previous page's nextCursor") }),
+    query: z.object({ limit, after: text.max(500).optional().describe("The previous page's nextCursor") }),
     summary: 'Every firmware version the device reported (registration, getFirmwareVersion, after an update), newest first (GET_FIRMWARE_VERSION)',
     responses: {
       200: z.object({
