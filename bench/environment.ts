@@ -253,6 +253,8 @@ export async function startAdapterProcess(platform: PlatformProcess, databaseUrl
       OSGP_DATA_DIR: platform.dataDir,
       OSLP_PLATFORM_KEY_FILE: platform.platformKeyFile,
       OSLP_LISTENER_PORT: String(await listenablePort()),
+      // Each extra adapter its own health and metrics port (the role's default would collide with the next one).
+      METRICS_PORT: String(await listenablePort()),
       LOG_LEVEL: 'warn',
       ...env,
     },

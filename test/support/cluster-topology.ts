@@ -140,12 +140,14 @@ async function launch(name: string, role: PlatformRole, env: NodeJS.ProcessEnv, 
   let output = '';
   let child!: ChildProcess;
   let expectedExit = false;
+  // Several processes of one role on one host: each its own health and metrics port (the role defaults collide).
+  const metricsPort = await freePort();
   const spawnIt = () =>
     new Promise<void>((resolve, reject) => {
       output = '';
       child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/start.ts', '--role', role], {
         cwd: root,
-        env: { ...env, ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}) },
+        env: { ...env, METRICS_PORT: String(metricsPort), ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}) },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
