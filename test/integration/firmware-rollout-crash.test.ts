@@ -4,56 +4,22 @@
  * started again. The rollout continues where it was (Temporal), ends with every device updated, and no
  * device was sent the firmware twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import type { RolloutProgress } from '../../core/firmware/rollout-model';
 import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
+import { killProcessGroup, startWorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(300_000);
 
-const root = path.resolve(__dirname, '..', '..');
 const run = Date.now().toString(36);
 const manufacturer = `CRF${run}`;
 let platform: TestPlatform;
 let fleet: OslpSimulatorFleet;
 let city: ReturnType<TestPlatform['client']>;
 let worker: ChildProcess | undefined;
-let workerOutput = '';
-
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/start.ts', '--role', 'worker,adapter-oslp'], {
-    cwd: root,
-    env: { ...platform.childEnv, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx runs node as a child, and the kill must take both.
-    detached: true,
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${workerOutput.slice(-3000)}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      workerOutput += chunk.toString();
-      if (workerOutput.includes('Open Smart Grid Platform is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${workerOutput.slice(-3000)}`));
-    });
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
-}
 
 beforeAll(async () => {
   platform = await startTestPlatform({ workers: false, deviceRequestOptions: { maxConcurrency: 10, maxAttempts: 5 } });
@@ -74,13 +40,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (worker) await kill(worker);
+  if (worker) await killProcessGroup(worker);
   await fleet?.close();
   await platform?.stop();
 });
 
 test('a platform killed while a wave waits for its devices loses nothing and updates no device twice', async () => {
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(platform.childEnv);
   const started = await city.core.startFirmwareRollout({
     body: {
       firmwareIdentification: `R02-${run}`,
@@ -101,11 +67,11 @@ test('a platform killed while a wave waits for its devices loses nothing and upd
     if (progress?.waves[0]?.state === 'VERIFYING') break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await kill(worker);
+  await killProcessGroup(worker);
   const sentAtKill = fleet.devices.filter((d) => d.receivedCount('updateFirmwareRequest') > 0).length;
   expect(sentAtKill).toBe(15);
 
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(platform.childEnv);
   const view = await waitForRequest(city, correlationUid, { timeoutMs: 240_000 });
   expect(view.state).toBe('OK');
   expect(view.progress).toEqual({ total: 30, done: 30, ok: 30, failed: 0 });

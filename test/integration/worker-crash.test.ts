@@ -4,55 +4,19 @@
  * and in the requested state, and a device receives its command a second time only where the first attempt
  * was cut off, with its result counting the attempts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { OslpSimulatorFleet } from '../../simulators/oslp/fleet';
 import { addFleetToPlatform } from '../../simulators/oslp/provision';
 import { startFleetFor, startTestPlatform, type TestPlatform } from '../support/platform';
 import { waitForRequest } from '../support/requests';
+import { killProcessGroup, startWorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(180_000);
 
-const root = path.resolve(__dirname, '..', '..');
 const run = Date.now().toString(36);
 let platform: TestPlatform;
 let fleet: OslpSimulatorFleet;
 let worker: ChildProcess | undefined;
-let workerOutput = '';
-
-/** Starts `npm start -- --role worker,adapter-oslp` as its own process and waits until it runs. */
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/start.ts', '--role', 'worker,adapter-oslp'], {
-    cwd: root,
-    env: { ...platform.childEnv, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx runs node as a child, and the kill must take both.
-    detached: true,
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${workerOutput.slice(-3000)}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      workerOutput += chunk.toString();
-      if (workerOutput.includes('Open Smart Grid Platform is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${workerOutput.slice(-3000)}`));
-    });
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
-}
 
 beforeAll(async () => {
   platform = await startTestPlatform({
@@ -73,14 +37,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (worker) await kill(worker);
+  if (worker) await killProcessGroup(worker);
   await fleet?.close();
   await platform?.stop();
 });
 
 test('a worker killed in the middle of a 50-device request loses nothing after a restart', async () => {
   const city = platform.client(await platform.createOrganisation(`crash-city-b-${run}`, 'ADMIN'));
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(platform.childEnv);
   const ids = fleet.devices.map((d) => d.identification);
   const accepted = await city.publicLighting.setLight({
     body: { deviceIdentifications: ids, lightValues: [{ index: 0, on: true, dimValue: 60 }] },
@@ -90,11 +54,11 @@ test('a worker killed in the middle of a 50-device request loses nothing after a
 
   // Kill as soon as a few devices are done: the rest are in flight or not yet sent.
   const midway = await waitForRequest(city, correlationUid, { until: (v) => v.progress.done >= 5 });
-  await kill(worker);
+  await killProcessGroup(worker);
   const doneAtKill = midway.progress.done;
   expect(doneAtKill).toBeLessThan(50);
 
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(platform.childEnv);
   const view = await waitForRequest(city, correlationUid, { timeoutMs: 120_000 });
 
   expect(view.state).toBe('OK');
