@@ -27,31 +27,7 @@ const oslpWorkflows: Array<[string, Record<string, unknown>]> = [
   ['tariffGetStatusWorkflow', {}],
   ['tariffSetScheduleWorkflow', { entries: [{ weekDay: 'ALL', time: '07:00', tariffValues: [{ index: 1, high: true }] }] }],
   ['lightMeasurementTransitionWorkflow', { lightMeasurementDeviceIdentification: 'LMD-1', verdict: 'LIGHT_SENSOR_REPORTS_DARK' }],
-  ['getFirmwareVersionWorkflow', {}],
-  ['updateFirmwareWorkflow', { firmwareId: 'firmware-1', firmwareIdentification: 'FW-2' }],
-  ['switchFirmwareWorkflow', { version: 'R02' }],
-  ['getConfigurationWorkflow', {}],
-  ['setConfigurationWorkflow', { configuration: { lightType: 'RELAY' } }],
-  ['switchConfigurationWorkflow', { configurationBank: 1 }],
-  ['setDeviceVerificationKeyWorkflow', { verificationKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' }],
-  ['updateDeviceSslCertificationWorkflow', { certificateDomain: 'certs.example', certificateUrl: '/device.pem' }],
 ];
-
-/** The configuration activities on the core queue: what devices reported or accepted is kept. */
-const configurationActivities = {
-  async recordReportedConfigurations(): Promise<void> {},
-  async recordAcceptedConfiguration(): Promise<void> {},
-};
-
-/** The firmware activities the firmware workflows call on the core queue: download URLs, version reports. */
-const firmwareActivities = {
-  async firmwareDownloads({ deviceIdentifications }: { deviceIdentifications: string[] }) {
-    return deviceIdentifications.map((deviceIdentification) => ({ deviceIdentification, firmwareDomain: 'platform.test:3000', firmwareUrl: `/firmware/firmware-1/token-${deviceIdentification}` }));
-  },
-  async recordFirmwareReports({ reports }: { reports: unknown[] }): Promise<number> {
-    return reports.length;
-  },
-};
 
 const dlmsWorkflows: Array<[string, Record<string, unknown>]> = [
   ['getActualMeterReadsWorkflow', {}],
@@ -74,14 +50,12 @@ async function runAll(protocol: 'OSLP' | 'DLMS', workflows: Array<[string, Recor
       if (command.kind === 'dlms') {
         return { response: { kind: 'dlms', actions: command.actions.map((a) => ({ id: a.id, outcome: 'OK', results: a.operations.map(() => ({ ok: true })) })) }, attempt: 1 } as DeviceCommandOutcome;
       }
-      if (command.kind === 'getConfiguration') return { response: { kind: command.kind, configuration: { lightType: 'RELAY' } }, attempt: 1 } as DeviceCommandOutcome;
-      if (command.kind === 'getFirmwareVersion') return { response: { kind: command.kind, firmwareVersion: 'R01' }, attempt: 1 } as DeviceCommandOutcome;
       return { response: { kind: command.kind }, attempt: 1 } as DeviceCommandOutcome;
     },
   };
   return suite.runPlatformWorkers(
     {
-      core: { ...records.activities, ...notificationsWithoutWebhook().activities, ...firmwareActivities, ...configurationActivities },
+      core: { ...records.activities, ...notificationsWithoutWebhook().activities },
       adapter: { taskQueue: protocol === 'OSLP' ? 'adapter-oslp' : 'adapter-dlms', activities: adapter },
     },
     async () => {
