@@ -11,6 +11,12 @@ import { useTimeSkippingEnvironment } from '../support/time-skipping';
 
 jest.setTimeout(180_000);
 
+// Runs only when recording fixtures (npm run record-histories): in plain runs it hung now and then on the
+// time-skipping server (4 of 8 runs on 2026-12-05), and its hung teardown broke the next suite. The replay
+// test keeps checking every recorded history; the hang is an open defect.
+const recording = Boolean(process.env.RECORD_HISTORIES);
+const test = recording ? global.test : global.test.skip;
+
 const suite = useTimeSkippingEnvironment(workflowsPath);
 const options = { attemptTimeoutMs: 30_000, maxAttempts: 2, maxConcurrency: 5 };
 
